@@ -1,0 +1,194 @@
+/**
+ * The validated scenario: what `loadScenario()` returns after schema
+ * validation, defaulting and normalisation. Everything downstream
+ * (executors, workers, thresholds, reporters) reads only this shape — never
+ * raw YAML. Durations are milliseconds, rates are per second, sizes bytes.
+ *
+ * The YAML a user writes is documented in docs/scenarios.md; the schema in
+ * schema.ts maps it onto these types (e.g. `duration: 30s` → `durationMs: 30000`).
+ */
+
+/** A value in a step: a literal, or a template string like `"{{ vu.id }}"` (see docs/scenarios.md). */
+export type ValueExpr = string | number | boolean | null | ValueExpr[] | { [key: string]: ValueExpr };
+
+export interface TargetConfig {
+  host: string;
+  port: number;
+  /** `http://host:port/metrics` of the server, sampled for server.* metrics; null when unknown. */
+  metricsUrl: string | null;
+}
+
+/** The server(s) the harness starts itself when no target is given. */
+export interface EmbeddedServerConfig {
+  /** Server processes to start (each on its own free loopback port; VUs spread over them). */
+  processes: number;
+  /** Extra CLI flags passed to every reference TestServer process, e.g. { maxSessions: 60000 }. */
+  options: Record<string, string | number | boolean>;
+  /**
+   * Start this command instead of the reference TestServer (e.g. a foreign
+   * server for a custom catalogue): argv, with `{port}` replaced by a free
+   * port; the server is ready when that port accepts connections. null = TestServer.
+   * Relative paths in argv are resolved by the shell-less spawn from the scenario's directory (cwd).
+   */
+  command: string[] | null;
+  /** How long to wait for the server to become ready. */
+  readyTimeoutMs: number;
+}
+
+export interface ConnectConfig {
+  /** Max new connections per second across the whole run (spread evenly, not in bursts). */
+  ratePerSec: number;
+  timeoutMs: number;
+  clientVersion: number;
+  /** Token sent in SessionConnectReq ('' = none); may be a template. */
+  token: ValueExpr;
+  /** Local source addresses to spread connections over (127.0.0.x) past the ~28k ports/destination limit. */
+  sourceAddresses: string[];
+}
+
+export interface FeederConfig {
+  name: string;
+  /** Absolute path of the CSV file (header row = column names). */
+  file: string;
+  order: 'sequential' | 'random' | 'unique';
+}
+
+export type ThinkConfig =
+  | { kind: 'fixed'; ms: number }
+  | { kind: 'uniform'; minMs: number; maxMs: number }
+  | { kind: 'exponential'; meanMs: number };
+
+/** How a response is recognised: packet id, optionally a field equal to a value. */
+export interface ExpectConfig {
+  packet: string;
+  /** field name → value the response's field must equal (templates allowed, e.g. "{{ last.seq }}"). */
+  match: Record<string, ValueExpr>;
+  /** capture name → response field name; captured values are available as `{{ vars.NAME }}`. */
+  capture: Record<string, string>;
+  timeoutMs: number;
+}
+
+export type Step =
+  | { kind: 'connect' }
+  | { kind: 'disconnect' }
+  | { kind: 'ping'; timeoutMs: number }
+  | {
+      kind: 'send';
+      packet: string;
+      values: Record<string, ValueExpr>;
+      /** null = fire and forget (counted as sent, no latency sample). */
+      expect: ExpectConfig | null;
+      /** Name used for per-request metrics (defaults to the packet name). */
+      name: string;
+    }
+  | { kind: 'think'; think: ThinkConfig }
+  | { kind: 'loop'; count: number | null; durationMs: number | null; steps: Step[] }
+  | { kind: 'set'; vars: Record<string, ValueExpr> };
+
+export interface FlowConfig {
+  /** Run once per VU when it starts (default: [connect]). */
+  onStart: Step[];
+  /** One iteration: repeated by closed models, started at the arrival rate by open models. */
+  iteration: Step[];
+  /** Run once per VU when it stops (default: [disconnect]). */
+  onStop: Step[];
+}
+
+interface PhaseBase {
+  name: string;
+  /** Time allowed after the phase's last start for in-flight work to finish. */
+  gracefulStopMs: number;
+}
+
+/** Closed model: a fixed number of VUs looping the iteration. */
+export interface ConstantVusPhase extends PhaseBase {
+  executor: 'constant-vus';
+  vus: number;
+  durationMs: number;
+}
+
+export interface Stage {
+  durationMs: number;
+  target: number;
+}
+
+/** Closed model: VU count ramped linearly (smoothly, not per second) through stages. */
+export interface RampingVusPhase extends PhaseBase {
+  executor: 'ramping-vus';
+  startVus: number;
+  stages: Stage[];
+}
+
+/** Open model: iterations started at `rate` per second regardless of response times. */
+export interface ConstantArrivalRatePhase extends PhaseBase {
+  executor: 'constant-arrival-rate';
+  rate: number;
+  durationMs: number;
+  preAllocatedVus: number;
+  maxVus: number;
+}
+
+/** Open model: arrival rate ramped linearly through stages (targets are rates per second). */
+export interface RampingArrivalRatePhase extends PhaseBase {
+  executor: 'ramping-arrival-rate';
+  startRate: number;
+  stages: Stage[];
+  preAllocatedVus: number;
+  maxVus: number;
+}
+
+/**
+ * Open model over persistent connections (wrk2 `-R`): `connections` sessions
+ * stay open, requests are sent at `rate` per second in total, each latency
+ * measured from its intended send time.
+ */
+export interface ConstantRequestRatePhase extends PhaseBase {
+  executor: 'constant-request-rate';
+  connections: number;
+  rate: number;
+  durationMs: number;
+  /** The request: a ping, or a send step with an expect. */
+  request: Extract<Step, { kind: 'ping' } | { kind: 'send' }>;
+}
+
+export type Phase =
+  | ConstantVusPhase
+  | RampingVusPhase
+  | ConstantArrivalRatePhase
+  | RampingArrivalRatePhase
+  | ConstantRequestRatePhase;
+
+export type ExecutorType = Phase['executor'];
+
+/** A threshold as written, with its parsed form (see harness/thresholds/). */
+export interface ThresholdConfig {
+  /** Expression text, e.g. `latency{packet:PingReq}.p99 < 2ms`. */
+  expr: string;
+  abortOnFail: boolean;
+  /** With abortOnFail: do not evaluate before this much of the run has passed. */
+  delayAbortEvalMs: number;
+  /** YAML line of the threshold, for error messages. */
+  line: number | null;
+}
+
+export interface Scenario {
+  name: string;
+  description: string;
+  /** Absolute path of the file it was loaded from ('' when built in code). */
+  source: string;
+  /** null = start the reference server(s) on free loopback ports. */
+  target: TargetConfig | null;
+  server: EmbeddedServerConfig;
+  /** 'builtin' or an absolute path to a catalogue YAML (protocol/catalogue). */
+  catalogue: string;
+  /** Worker processes; 'auto' resolved by the runner from load and the 20,000-files limit. */
+  workers: number | 'auto';
+  connect: ConnectConfig;
+  variables: Record<string, ValueExpr>;
+  feeders: FeederConfig[];
+  flow: FlowConfig;
+  phases: Phase[];
+  thresholds: ThresholdConfig[];
+  /** Request timeout used when a step gives none. */
+  defaultTimeoutMs: number;
+}
