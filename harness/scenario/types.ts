@@ -7,6 +7,7 @@
  * The YAML a user writes is documented in docs/scenarios.md; the schema in
  * schema.ts maps it onto these types (e.g. `duration: 30s` → `durationMs: 30000`).
  */
+import type { ParsedThreshold } from '../thresholds/types.ts';
 
 /** A value in a step: a literal, or a template string like `"{{ vu.id }}"` (see docs/scenarios.md). */
 export type ValueExpr = string | number | boolean | null | ValueExpr[] | { [key: string]: ValueExpr };
@@ -61,7 +62,7 @@ export type ThinkConfig =
 /** How a response is recognised: packet id, optionally a field equal to a value. */
 export interface ExpectConfig {
   packet: string;
-  /** field name → value the response's field must equal (templates allowed, e.g. "{{ last.seq }}"). */
+  /** field name → value the response's field must equal (templates allowed, e.g. "{{ sent.seq }}"). */
   match: Record<string, ValueExpr>;
   /** capture name → response field name; captured values are available as `{{ vars.NAME }}`. */
   capture: Record<string, string>;
@@ -169,6 +170,12 @@ export interface ThresholdConfig {
   delayAbortEvalMs: number;
   /** YAML line of the threshold, for error messages. */
   line: number | null;
+  /**
+   * The expression parsed and checked against the metric names (set by the
+   * loader, so nothing re-parses it; absent in scenarios built in code —
+   * `evaluateThresholds` then parses `expr` itself).
+   */
+  parsed?: ParsedThreshold;
 }
 
 export interface Scenario {

@@ -1,0 +1,48 @@
+/**
+ * Every default of the scenario format, in one place. The loader applies
+ * these when a field is absent; docs/scenarios.md lists the same values.
+ */
+
+export const DEFAULTS = {
+  /** `description` */
+  description: '',
+  /** `catalogue`: the protocol's built-in v1 packets. */
+  catalogue: 'builtin',
+  /** `workers`: the runner picks a count from the load (docs/running.md). */
+  workers: 'auto' as const,
+  /** `timeout`: request timeout when a step gives none. */
+  timeoutMs: 5_000,
+  server: {
+    processes: 1,
+    readyTimeoutMs: 20_000,
+  },
+  connect: {
+    /** New connections per second across the whole run. */
+    ratePerSec: 5_000,
+    timeoutMs: 5_000,
+    clientVersion: 1,
+    token: '',
+  },
+  /** `feeders.NAME.order` */
+  feederOrder: 'sequential' as const,
+  flow: {
+    onStart: ['connect'] as const,
+    onStop: ['disconnect'] as const,
+  },
+  phase: {
+    /** Time after a phase's last start for in-flight work to finish before connections are closed. */
+    gracefulStopMs: 2_000,
+    /** ramping-vus `startVus` */
+    startVus: 0,
+    /** ramping-arrival-rate `startRate` */
+    startRate: 0,
+    /** constant-request-rate `request` */
+    request: 'ping' as const,
+    /** Phase names default to `phase-<n>`, n counting from 1. */
+    namePrefix: 'phase-',
+  },
+  threshold: {
+    abortOnFail: false,
+    delayAbortEvalMs: 0,
+  },
+} as const;
