@@ -1,0 +1,467 @@
+/**
+ * One VU connection: a `node:net` socket, a streaming FrameDecoder, the
+ * handshake, outstanding requests, batched writes and backpressure.
+ *
+ *   state:  IDLE ─open()─▶ CONNECTING ─tcp─▶ HANDSHAKING ─res OK─▶ OPEN
+ *                               │                 │                  │
+ *                               └──── fail ───────┴──▶ CLOSED ◀──────┤ peer close / notice
+ *                                                        ▲           │
+ *                                          close() ─▶ CLOSING ───────┘
+ *
+ * Hot path choices:
+ * - Socket events go to module-level functions (`this` = socket), the
+ *   connection is found through a symbol on the socket: no closure per packet.
+ * - The connection is the decoder's FrameSink; frames arrive as views.
+ * - Outbound packets go into an {@link OutboundBatch}; the first packet of
+ *   a turn queues a `process.nextTick` flush, so a turn costs one
+ *   `socket.write` however many packets it produced.
+ * - `write()` returning false marks the connection blocked (counted); senders
+ *   check {@link VuConnection.blocked} and wait for `onWritable`.
+ * - Deadlines (connect, requests, close grace) are checked by the worker's
+ *   coarse {@link DeadlineSweeper}, never a timer per request.
+ *
+ * Errors never throw into the event loop: they are recorded by kind and
+ * reported to the owner.
+ */
+import { connect as netConnect, type Socket } from 'node:net';
+import type { Catalogue, PacketCodec } from '../../protocol/catalogue/index.ts';
+import { FrameDecoder, type FrameSink } from '../../protocol/decoder.ts';
+import type { ProtocolError } from '../../protocol/errors.ts';
+import { ErrorKind, type MetricsRecorder } from '../metrics/recorder.ts';
+import type { Endpoint } from '../executors/types.ts';
+import { matches, PendingTable, type ExpectSpec, type PendingRequest, type RequestOwner } from './expect.ts';
+import { OutboundBatch } from './outbound-batch.ts';
+import {
+  CONNECT_OK,
+  connectErrorKind,
+  handshakeErrorKind,
+  noticeErrorKind,
+  readNumber,
+  type SessionPackets,
+} from './session-packets.ts';
+import type { DeadlineSweeper, Sweepable } from './sweeper.ts';
+
+/** What a connection needs from its phase runtime. */
+export interface ConnectionEnv {
+  readonly catalogue: Catalogue;
+  readonly recorder: MetricsRecorder;
+  readonly sweeper: DeadlineSweeper;
+  readonly session: SessionPackets;
+  /** TCP connect + handshake deadline (ms). */
+  readonly connectTimeoutMs: number;
+  readonly closeGraceMs: number;
+  readonly stats: ConnectionStats;
+  warn(message: string): void;
+  /** A socket was created / fully closed (the phase waits for all to close). */
+  socketOpened(): void;
+  socketClosed(): void;
+}
+
+/** Counters the recorder has no method for; reported by the executors. */
+export interface ConnectionStats {
+  /** Times a `socket.write()` returned false (we then paused sending until 'drain'). */
+  backpressureStalls: number;
+}
+
+/** Receives a connection's lifecycle events. */
+export interface ConnectionOwner {
+  /** TCP connected and (when the catalogue has one) the handshake succeeded. */
+  onSessionOpen(conn: VuConnection): void;
+  /** The connection or its handshake failed (already counted via connectFailed). */
+  onConnectFailed(conn: VuConnection, kind: ErrorKind): void;
+  /** An open session ended without our asking; pending requests were failed first. */
+  onSessionLost(conn: VuConnection, kind: ErrorKind): void;
+  /** The socket drained after backpressure: sending may resume. */
+  onWritable(conn: VuConnection): void;
+}
+
+const IDLE = 0;
+const CONNECTING = 1;
+const HANDSHAKING = 2;
+const OPEN = 3;
+const CLOSING = 4;
+const CLOSED = 5;
+
+const CONN = Symbol('vuConnection');
+type ConnSocket = Socket & { [CONN]?: VuConnection };
+
+export class VuConnection implements FrameSink, Sweepable {
+  sweepIndex = -1;
+  /** Sequence number of the next PingReq on this connection (u32, wraps). */
+  pingSeq = 0;
+  /** Reused PingReq values object: encodeInto reads it synchronously. */
+  readonly pingValues = { clientTime: 0, seq: 0 };
+  /** True while the socket's buffer is over its high-water mark. */
+  blocked = false;
+
+  private state = IDLE;
+  private socket: ConnSocket | null = null;
+  private readonly decoder: FrameDecoder;
+  private readonly batch = new OutboundBatch();
+  private flushQueued = false;
+  private readonly pending = new PendingTable();
+  private startedAt = 0;
+  /** Connect/handshake deadline, or the close-grace deadline while CLOSING. */
+  private deadline = 0;
+  /** Why the connection is ending, when we already know (notice, timeout, rejection). */
+  private endKind: ErrorKind | null = null;
+  private socketErrorCode: string | undefined;
+  private sessionWasOpen = false;
+  private handshakeValues: Record<string, unknown> | null = null;
+
+  constructor(
+    private readonly env: ConnectionEnv,
+    private readonly owner: ConnectionOwner,
+  ) {
+    this.decoder = new FrameDecoder(this, { layout: env.catalogue.layout, maxPacketSize: env.catalogue.maxPacketSize });
+  }
+
+  /** True once the session is open and until it ends. */
+  get isOpen(): boolean {
+    return this.state === OPEN;
+  }
+
+  /** Requests waiting for a response. */
+  get inflight(): number {
+    return this.pending.count;
+  }
+
+  /**
+   * Connects and, when the catalogue has SessionConnectReq/Res, handshakes
+   * with `handshake` values. The outcome arrives via the owner.
+   */
+  open(endpoint: Endpoint, localAddress: string | undefined, handshake: Record<string, unknown> | null): void {
+    if (this.state !== IDLE) return;
+    this.state = CONNECTING;
+    this.startedAt = performance.now();
+    this.deadline = this.startedAt + this.env.connectTimeoutMs;
+    this.handshakeValues = handshake;
+    this.env.recorder.connectAttempted();
+    this.env.socketOpened();
+    let socket: ConnSocket;
+    try {
+      socket = netConnect({ host: endpoint.host, port: endpoint.port, localAddress, noDelay: true });
+    } catch (err) {
+      // Bad options throw synchronously; report like any connect failure, but
+      // from the next tick so the owner is never re-entered from open().
+      this.env.warn(`cannot connect to ${endpoint.host}:${endpoint.port}: ${(err as Error).message}`);
+      this.endKind = ErrorKind.Other;
+      process.nextTick(closeConnection, this);
+      return;
+    }
+    socket[CONN] = this;
+    this.socket = socket;
+    socket.on('connect', onSocketConnect);
+    socket.on('data', onSocketData);
+    socket.on('drain', onSocketDrain);
+    socket.on('error', onSocketError);
+    socket.on('close', onSocketClose);
+    this.env.sweeper.watch(this);
+  }
+
+  /** @internal socket 'connect' */
+  handleConnect(): void {
+    if (this.state !== CONNECTING) return;
+    const now = performance.now();
+    this.env.recorder.connectEstablished(Math.round((now - this.startedAt) * 1000));
+    const req = this.env.session.connectReq;
+    if (req === null) {
+      this.openSession(0);
+      return;
+    }
+    this.state = HANDSHAKING;
+    this.startedAt = now;
+    try {
+      const size = this.writePacket(req, this.handshakeValues ?? {});
+      this.env.recorder.bytesOut(size);
+    } catch (err) {
+      this.env.warn(`SessionConnectReq could not be encoded: ${(err as Error).message}`);
+      this.fail(ErrorKind.Other);
+    }
+  }
+
+  private openSession(handshakeMicros: number): void {
+    this.state = OPEN;
+    this.sessionWasOpen = true;
+    this.env.recorder.sessionOpened(handshakeMicros);
+    this.owner.onSessionOpen(this);
+  }
+
+  /** FrameSink: one complete packet (a view valid during the call). */
+  onFrame(buf: Buffer, offset: number, size: number, id: number): void {
+    const session = this.env.session;
+    if (this.state === HANDSHAKING && id === session.connectResId) {
+      this.handleConnectRes(buf, offset, size);
+      return;
+    }
+    if (id === session.noticeId) {
+      this.handleNotice(buf, offset, size);
+      return;
+    }
+    if (this.pending.count > 0 && this.matchResponse(buf, offset, size, id)) return;
+    this.env.recorder.bytesIn(size);
+    this.env.recorder.error(ErrorKind.Unexpected, -1);
+  }
+
+  /** FrameSink: the server broke framing; the decoder has stopped. */
+  onFrameError(err: ProtocolError): void {
+    this.env.warn(`server sent an unframeable stream (${err.code}): ${err.message}`);
+    this.fail(ErrorKind.Unexpected);
+  }
+
+  private handleConnectRes(buf: Buffer, offset: number, size: number): void {
+    const session = this.env.session;
+    this.env.recorder.bytesIn(size);
+    const result = readNumber(session.connectRes!, session.resultReader, 'result', buf, offset, size);
+    if (result === CONNECT_OK) {
+      this.openSession(Math.round((performance.now() - this.startedAt) * 1000));
+      return;
+    }
+    this.fail(result < 0 ? ErrorKind.Unexpected : handshakeErrorKind(result));
+  }
+
+  private handleNotice(buf: Buffer, offset: number, size: number): void {
+    const session = this.env.session;
+    this.env.recorder.bytesIn(size);
+    const reason = readNumber(session.notice!, session.reasonReader, 'reason', buf, offset, size);
+    // The close that follows reports it; a rejection already known wins.
+    if (this.endKind === null) this.endKind = reason < 0 ? ErrorKind.Closed : noticeErrorKind(reason);
+  }
+
+  /** Finds and completes the request `frame` answers; false when none waits for it. */
+  private matchResponse(buf: Buffer, offset: number, size: number, id: number): boolean {
+    const pending = this.pending;
+    let decoded: Record<string, unknown> | null = null;
+    let decodeTried = false;
+    for (let i = 0; i < pending.count; i++) {
+      const req = pending.at(i);
+      const spec = req.spec!;
+      if (spec.responseId !== id) continue;
+      if (spec.needsDecode && !decodeTried) {
+        decodeTried = true;
+        try {
+          decoded = spec.responseCodec.decode(buf, offset, size);
+        } catch (err) {
+          this.env.warn(`response ${spec.responseCodec.name} does not decode: ${(err as Error).message}`);
+          return false;
+        }
+      }
+      if (!matches(req, buf, offset, decoded)) continue;
+      pending.release(i);
+      const now = performance.now();
+      const uncorrected = Math.round((now - req.sentAt) * 1000);
+      const corrected = Math.round((now - req.intendedAt) * 1000);
+      this.env.recorder.responseReceived(req.reqIndex, corrected, uncorrected, size);
+      req.owner!.onResponse(req, buf, offset, size, decoded);
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * Registers a request awaiting `spec`'s response. The caller fills
+   * `expected` and has written (or is about to write) the packet this turn.
+   * The intended send time is min(intendedAt, now) − lagMs: open-rate
+   * connections pass their grid time, VUs pass Infinity and their
+   * iteration's lateness, closed models Infinity and 0 (intended = actual).
+   */
+  expect(spec: ExpectSpec, owner: RequestOwner, reqIndex: number, intendedAt: number, lagMs: number): PendingRequest {
+    const req = this.pending.acquire();
+    const now = performance.now();
+    req.owner = owner;
+    req.spec = spec;
+    req.reqIndex = reqIndex;
+    req.sentAt = now;
+    // A scheduler firing may run an entry up to half a ms early: never intend after sending.
+    req.intendedAt = (intendedAt < now ? intendedAt : now) - lagMs;
+    req.deadline = now + spec.timeoutMs;
+    this.env.sweeper.watch(this);
+    return req;
+  }
+
+  /**
+   * Encodes a packet into this turn's batch; returns its size. Throws the
+   * catalogue's CatalogueError when `values` do not encode (nothing is queued then).
+   */
+  writePacket(codec: PacketCodec, values: Record<string, unknown>): number {
+    const size = this.batch.append(codec, values);
+    if (!this.flushQueued) {
+      this.flushQueued = true;
+      process.nextTick(flushConnection, this);
+    }
+    return size;
+  }
+
+  /** @internal Writes this turn's batch with one socket write. */
+  flush(): void {
+    this.flushQueued = false;
+    const out = this.batch.take();
+    if (out === null) return;
+    const socket = this.socket;
+    if (socket === null || this.state === CLOSED || socket.destroyed) return;
+    if (!socket.write(out) && !this.blocked) {
+      this.blocked = true;
+      this.env.stats.backpressureStalls++;
+    }
+  }
+
+  /** @internal socket 'drain' */
+  handleDrain(): void {
+    if (!this.blocked) return;
+    this.blocked = false;
+    if (this.state === OPEN) this.owner.onWritable(this);
+  }
+
+  /** @internal socket 'data' */
+  handleData(chunk: Buffer): void {
+    this.decoder.push(chunk);
+  }
+
+  /** @internal socket 'error' (always followed by 'close') */
+  handleError(err: NodeJS.ErrnoException): void {
+    this.socketErrorCode ??= err.code;
+  }
+
+  /** Sweepable: connect/handshake deadline, request deadlines, close grace. */
+  sweep(now: number): boolean {
+    switch (this.state) {
+      case CONNECTING:
+      case HANDSHAKING:
+        if (now >= this.deadline) {
+          this.fail(this.state === CONNECTING ? ErrorKind.ConnectTimeout : ErrorKind.Timeout);
+          return false;
+        }
+        return true;
+      case OPEN:
+        return this.sweepRequests(now);
+      case CLOSING:
+        if (now >= this.deadline) {
+          this.socket?.destroy();
+          return false;
+        }
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  private sweepRequests(now: number): boolean {
+    const pending = this.pending;
+    for (let i = pending.count - 1; i >= 0; i--) {
+      if (i >= pending.count) continue; // an owner callback released more
+      const req = pending.at(i);
+      if (now < req.deadline) continue;
+      pending.release(i);
+      this.env.recorder.error(ErrorKind.Timeout, req.reqIndex);
+      req.owner!.onRequestFailed(req, ErrorKind.Timeout);
+      if (this.state !== OPEN) return false;
+    }
+    return pending.count > 0;
+  }
+
+  /**
+   * Ends the connection at our request: queued packets are flushed, then FIN;
+   * the peer gets `closeGraceMs` to close before the socket is destroyed.
+   * Outstanding requests are dropped without error (the VU moved on).
+   */
+  close(): void {
+    if (this.state === CLOSING || this.state === CLOSED) return;
+    if (this.state === IDLE) {
+      this.state = CLOSED;
+      return;
+    }
+    const socket = this.socket!;
+    const wasConnecting = this.state === CONNECTING || this.state === HANDSHAKING;
+    this.state = CLOSING;
+    this.pending.clear();
+    if (wasConnecting) {
+      socket.destroy();
+      return;
+    }
+    this.flush();
+    socket.end();
+    this.deadline = performance.now() + this.env.closeGraceMs;
+    this.env.sweeper.watch(this);
+  }
+
+  /** Destroys the socket at once (phase hard stop). No error is recorded. */
+  destroy(): void {
+    if (this.state === CLOSED) return;
+    if (this.state === IDLE) {
+      this.state = CLOSED;
+      return;
+    }
+    this.state = CLOSING;
+    this.pending.clear();
+    this.socket?.destroy();
+  }
+
+  /** Ends the connection because of `kind` (timeout, rejection, broken stream). */
+  private fail(kind: ErrorKind): void {
+    if (this.endKind === null) this.endKind = kind;
+    this.socket?.destroy();
+  }
+
+  /** @internal socket 'close': the single place where a connection's outcome is reported. */
+  handleClose(): void {
+    const prev = this.state;
+    this.state = CLOSED;
+    this.env.sweeper.unwatch(this);
+    this.decoder.stop();
+    this.env.socketClosed();
+    const recorder = this.env.recorder;
+    switch (prev) {
+      case CONNECTING:
+      case HANDSHAKING: {
+        const kind = this.endKind ?? (prev === CONNECTING ? connectErrorKind(this.socketErrorCode) : ErrorKind.Closed);
+        if (kind === ErrorKind.Other) this.env.warn(`connect failed: ${this.socketErrorCode ?? 'unknown error'}`);
+        recorder.connectFailed(kind);
+        this.owner.onConnectFailed(this, kind);
+        return;
+      }
+      case OPEN: {
+        const kind = this.endKind ?? ErrorKind.Closed;
+        recorder.sessionClosed();
+        if (this.pending.count === 0) recorder.error(kind, -1);
+        for (let req = this.pending.pop(); req !== undefined; req = this.pending.pop()) {
+          recorder.error(kind, req.reqIndex);
+          req.owner!.onRequestFailed(req, kind);
+        }
+        this.owner.onSessionLost(this, kind);
+        return;
+      }
+      default:
+        if (this.sessionWasOpen) recorder.sessionClosed();
+    }
+  }
+}
+
+function flushConnection(conn: VuConnection): void {
+  conn.flush();
+}
+
+function closeConnection(conn: VuConnection): void {
+  conn.handleClose();
+}
+
+function onSocketConnect(this: ConnSocket): void {
+  this[CONN]?.handleConnect();
+}
+
+function onSocketData(this: ConnSocket, chunk: Buffer): void {
+  this[CONN]?.handleData(chunk);
+}
+
+function onSocketDrain(this: ConnSocket): void {
+  this[CONN]?.handleDrain();
+}
+
+function onSocketError(this: ConnSocket, err: NodeJS.ErrnoException): void {
+  this[CONN]?.handleError(err);
+}
+
+function onSocketClose(this: ConnSocket): void {
+  const conn = this[CONN];
+  this[CONN] = undefined;
+  conn?.handleClose();
+}

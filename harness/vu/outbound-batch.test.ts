@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { builtinCatalogue } from '../../protocol/catalogue/index.ts';
+import { encodePingReq, encodeSessionConnectReq } from '../../protocol/packets.ts';
+import { OutboundBatch } from './outbound-batch.ts';
+
+describe('OutboundBatch', () => {
+  const catalogue = builtinCatalogue();
+  const ping = catalogue.byName('PingReq')!;
+  const connect = catalogue.byName('SessionConnectReq')!;
+
+  it('concatenates fixed- and variable-size packets into one buffer, byte for byte', () => {
+    const batch = new OutboundBatch();
+    expect(batch.append(ping, { clientTime: 5, seq: 1 })).toBe(16);
+    expect(batch.append(connect, { clientVersion: 1, token: 'abc' })).toBe(13);
+    expect(batch.append(ping, { clientTime: 6, seq: 2 })).toBe(16);
+    const out = batch.take()!;
+    expect(out.toString('hex')).toBe(
+      Buffer.concat([
+        encodePingReq({ clientTime: 5, seq: 1 }),
+        encodeSessionConnectReq({ clientVersion: 1, token: 'abc' }),
+        encodePingReq({ clientTime: 6, seq: 2 }),
+      ]).toString('hex'),
+    );
+    expect(batch.size).toBe(0);
+    expect(batch.take()).toBeNull();
+  });
+
+  it('grows past its initial size and hands out copies independent of the staging buffer', () => {
+    const batch = new OutboundBatch();
+    for (let i = 0; i < 200; i++) batch.append(ping, { clientTime: i, seq: i });
+    const first = batch.take()!;
+    expect(first.length).toBe(3200);
+    expect(first.readUInt32LE(199 * 16 + 12)).toBe(199);
+    batch.append(ping, { clientTime: 0, seq: 7777 });
+    expect(first.readUInt32LE(12)).toBe(0); // not overwritten by the next turn
+  });
+
+  it('leaves the batch unchanged when values do not encode', () => {
+    const batch = new OutboundBatch();
+    batch.append(ping, { clientTime: 1, seq: 1 });
+    expect(() => batch.append(ping, { clientTime: 1, seq: -1 })).toThrow(expect.objectContaining({ code: 'NMT_CATALOGUE_ENCODE' }));
+    expect(batch.size).toBe(16);
+    batch.clear();
+    expect(batch.take()).toBeNull();
+  });
+});
