@@ -32,7 +32,7 @@ export default defineConfig({
     coverage: {
       provider: 'v8',
       include: ['protocol/**/*.ts', 'reference-server/**/*.ts', 'harness/**/*.ts'],
-      exclude: ['**/*.test.ts', '**/*.bench.ts', '**/main.ts', '**/*.d.ts'],
+      exclude: ['**/*.test.ts', '**/*.bench.ts', '**/main.ts', '**/worker-main.ts', '**/*.d.ts', '**/test-support.ts'],
       reporter: ['text-summary', 'json-summary'],
       thresholds: { lines: 80, branches: 80 },
     },

@@ -46,6 +46,11 @@ export interface MetricsRecorder {
   connectAttempted(): void;
   /** TCP/TLS connection established after `micros`. */
   connectEstablished(micros: number): void;
+  /**
+   * A connection attempt (TCP or handshake) failed. Counted in
+   * `connections.failed` AND as an error of `kind` (`errors{kind:…}`), so
+   * callers do not also call {@link error} for the same failure.
+   */
   connectFailed(kind: ErrorKind): void;
   /** SessionConnectRes OK after `micros` (the session counts as open). */
   sessionOpened(handshakeMicros: number): void;
