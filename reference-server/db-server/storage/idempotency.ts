@@ -14,6 +14,7 @@
  */
 import { createHash } from 'node:crypto';
 import { DbErrorCode, DbError, DbIdempotencyConflictError } from './errors.ts';
+import type { StorageMetrics } from './stats.ts';
 
 /** Writes that take an idempotency key, as stored in `idempotency_keys.operation`. */
 export type WriteOperation = 'createPlayer' | 'updatePlayer' | 'deletePlayer' | 'transferGold';
@@ -51,5 +52,17 @@ export function replayStored<T>(stored: StoredOutcome, key: string, operation: W
       `stored result of idempotency key ${JSON.stringify(key)} is not valid JSON; the idempotency_keys row was altered outside the storage layer`,
       { cause: err },
     );
+  }
+}
+
+/** {@link replayStored}, counting the replay or the conflict in `metrics`. */
+export function answerStored<T>(metrics: StorageMetrics, stored: StoredOutcome, key: string, operation: WriteOperation, requestHash: string): T {
+  try {
+    const result = replayStored<T>(stored, key, operation, requestHash);
+    metrics.replays++;
+    return result;
+  } catch (err) {
+    if (err instanceof DbIdempotencyConflictError) metrics.conflicts++;
+    throw err;
   }
 }

@@ -43,11 +43,13 @@ function record(h: Histogram, micros: number): void {
 function summary(h: Histogram): LatencySummary {
   const count = h.totalCount;
   if (count === 0) return { count: 0, p50: 0, p99: 0, max: 0, mean: 0 };
+  // A percentile is reported as the top of its bucket, which can lie above the exact max; clamp so p99 ≤ max.
+  const max = h.maxValue;
   return {
     count,
-    p50: h.getValueAtPercentile(50),
-    p99: h.getValueAtPercentile(99),
-    max: h.maxValue,
+    p50: Math.min(h.getValueAtPercentile(50), max),
+    p99: Math.min(h.getValueAtPercentile(99), max),
+    max,
     mean: Math.round(h.mean),
   };
 }

@@ -147,6 +147,14 @@ export function normalizeId(id: unknown, operation: string): number {
   return v;
 }
 
+/** Validates an epoch-milliseconds argument (pruneIdempotencyKeys). */
+export function normalizeTimestamp(ms: unknown, name: string, operation: string): number {
+  const c = new Checker();
+  const v = c.integer(name, ms, 0, Number.MAX_SAFE_INTEGER);
+  c.done(operation);
+  return v;
+}
+
 export function normalizeCreate(input: CreatePlayerInput): NormalizedCreate {
   const c = new Checker();
   const o = c.object('', input, ['idempotencyKey', 'name', 'level', 'gold']);
