@@ -10,11 +10,16 @@ import {
   decodePongRes,
   decodeSessionConnectReq,
   decodeSessionConnectRes,
+  decodeServerStatsReq,
+  decodeServerStatsRes,
   encodeDisconnectNotice,
   encodePingReq,
   encodePongRes,
   encodeSessionConnectReq,
   encodeSessionConnectRes,
+  encodeServerStatsReq,
+  encodeServerStatsRes,
+  SERVER_STATS_RES_SIZE,
   nowMicros,
   readU64,
   writePongFromPing,
@@ -49,6 +54,12 @@ describe('hex fixtures (docs/protocol.md shows the same bytes)', () => {
       '1800 0400 e803000000000000 d007000000000000 07000000',
     ],
     ['DisconnectNotice SizeTooLarge "too big"', encodeDisconnectNotice({ reason: 3, text: 'too big' }), '0f00 0500 0300 0700 746f6f20626967'],
+    ['ServerStatsReq requestId 7', encodeServerStatsReq({ requestId: 7 }), '0800 0002 07000000'],
+    [
+      'ServerStatsRes requestId 7, 3 sessions, 1000 in, 998 out, 60 s up',
+      encodeServerStatsRes({ requestId: 7, sessions: 3, packetsIn: 1000, packetsOut: 998, uptimeMs: 60_000 }),
+      '2400 0102 07000000 03000000 e803000000000000 e603000000000000 60ea000000000000',
+    ],
   ])('%s', (_name, buf, expected) => {
     expect(hex(buf)).toBe(expected.replace(/\s+/g, ''));
   });
@@ -84,6 +95,9 @@ describe('decoders', () => {
     ['PongRes wrong size', () => decodePongRes(Buffer.alloc(23), 0, 23)],
     ['DisconnectNotice too short', () => decodeDisconnectNotice(Buffer.alloc(7), 0, 7)],
     ['DisconnectNotice textLength mismatch', () => decodeDisconnectNotice(bytes('0900 0500 0100 0200 61'), 0, 9)],
+    ['ServerStatsReq of 4 bytes (no requestId)', () => decodeServerStatsReq(bytes('0400 0002'), 0, 4)],
+    ['ServerStatsReq of 9 bytes', () => decodeServerStatsReq(Buffer.alloc(9), 0, 9)],
+    ['ServerStatsRes wrong size', () => decodeServerStatsRes(Buffer.alloc(35), 0, 35)],
   ])('reject %s as MALFORMED_PAYLOAD', (_name, fn) => {
     expect(codeOf(fn)).toBe(ProtocolErrorCode.MALFORMED_PAYLOAD);
   });
@@ -176,10 +190,39 @@ describe('round trips (property)', () => {
   });
 });
 
+describe('ServerStats', () => {
+  it('round-trips every field (property)', () => {
+    const u64 = fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER });
+    const u32 = fc.integer({ min: 0, max: 0xffffffff });
+    fc.assert(
+      fc.property(u32, u32, u64, u64, u64, (requestId, sessions, packetsIn, packetsOut, uptimeMs) => {
+        const req = encodeServerStatsReq({ requestId });
+        expect(decodeServerStatsReq(req, 0, req.length)).toEqual({ requestId });
+        const res = encodeServerStatsRes({ requestId, sessions, packetsIn, packetsOut, uptimeMs });
+        expect(res.length).toBe(SERVER_STATS_RES_SIZE);
+        expect(decodeServerStatsRes(res, 0, res.length)).toEqual({ requestId, sessions, packetsIn, packetsOut, uptimeMs });
+      }),
+    );
+  });
+
+  it('clamps a session count above u32 instead of wrapping', () => {
+    const res = encodeServerStatsRes({ requestId: 1, sessions: 2 ** 40, packetsIn: 0, packetsOut: 0, uptimeMs: 0 });
+    expect(decodeServerStatsRes(res, 0, res.length).sessions).toBe(0xffffffff);
+  });
+
+  it('rejects counters that do not fit a u64 number', () => {
+    expect(codeOf(() => encodeServerStatsRes({ requestId: 1, sessions: 1, packetsIn: -1, packetsOut: 0, uptimeMs: 0 }))).toBe(
+      ProtocolErrorCode.VALUE_OUT_OF_RANGE,
+    );
+  });
+});
+
 describe('names', () => {
   it('names packets and reasons, and falls back for unknown ones', () => {
     expect(packetName(PacketId.PingReq)).toBe('PingReq');
     expect(packetName(0x7777)).toBe('0x7777');
+    expect(packetName(PacketId.ServerStatsReq)).toBe('ServerStatsReq');
+    expect(packetName(0x0201)).toBe('ServerStatsRes');
     expect(disconnectReasonName(DisconnectReason.SlowConsumer)).toBe('SlowConsumer');
     expect(disconnectReasonName(999)).toBe('Unknown(999)');
   });

@@ -32,13 +32,39 @@ export function writeU64(buf: Buffer, value: number, offset: number): void {
       `u64 value ${value} is not a non-negative safe integer`,
     );
   }
-  buf.writeUInt32LE(value % TWO_POW_32, offset);
-  buf.writeUInt32LE(Math.floor(value / TWO_POW_32), offset + 4);
+  if (!(offset >= 0 && offset + 8 <= buf.length)) throw outOfBounds(offset, 8, buf.length);
+  storeU64(buf, value, offset);
 }
+
+/**
+ * Stores a checked u64 with byte stores: the per-call validation of
+ * Buffer.writeUInt32LE was a visible share of the server's ping path. The
+ * caller has checked `value` and the bounds (a typed-array store past the
+ * end is silently dropped, never an error).
+ */
+function storeU64(buf: Buffer, value: number, offset: number): void {
+  const lo = value >>> 0; // ToUint32 is value mod 2^32 for integers up to 2^53
+  const hi = (value - lo) / TWO_POW_32;
+  buf[offset] = lo;
+  buf[offset + 1] = lo >>> 8;
+  buf[offset + 2] = lo >>> 16;
+  buf[offset + 3] = lo >>> 24;
+  buf[offset + 4] = hi;
+  buf[offset + 5] = hi >>> 8;
+  buf[offset + 6] = hi >>> 16;
+  buf[offset + 7] = hi >>> 24;
+}
+
+function outOfBounds(offset: number, size: number, length: number): RangeError {
+  return new RangeError(`cannot write ${size} bytes at offset ${offset} of a ${length}-byte buffer`);
+}
+
+/** µs of the high-resolution clock's origin since the Unix epoch: constant, read once (the getter is not free). */
+const TIME_ORIGIN_MICROS = performance.timeOrigin * 1000;
 
 /** Microseconds since the Unix epoch, from a high-resolution clock. */
 export function nowMicros(): number {
-  return Math.round((performance.timeOrigin + performance.now()) * 1000);
+  return Math.round(TIME_ORIGIN_MICROS + performance.now() * 1000);
 }
 
 function malformed(name: string, detail: string): ProtocolError {
@@ -182,13 +208,37 @@ export function writePongFromPing(
   pingOffset: number,
   serverTime: number,
 ): number {
-  writeHeader(out, offset, PONG_RES_SIZE, PacketId.PongRes);
-  // Three 32-bit moves instead of Buffer.copy: copy() has a fixed cost that
-  // dominated the ping path in a CPU profile (~17% of it) for 12 bytes.
-  out.writeUInt32LE(ping.readUInt32LE(pingOffset + PING_CLIENT_TIME), offset + PONG_CLIENT_TIME);
-  out.writeUInt32LE(ping.readUInt32LE(pingOffset + PING_CLIENT_TIME + 4), offset + PONG_CLIENT_TIME + 4);
-  writeU64(out, serverTime, offset + PONG_SERVER_TIME);
-  out.writeUInt32LE(ping.readUInt32LE(pingOffset + PING_SEQ), offset + PONG_SEQ);
+  if (!Number.isSafeInteger(serverTime) || serverTime < 0) {
+    throw new ProtocolError(ProtocolErrorCode.VALUE_OUT_OF_RANGE, `u64 value ${serverTime} is not a non-negative safe integer`);
+  }
+  if (!(offset >= 0 && offset + PONG_RES_SIZE <= out.length)) throw outOfBounds(offset, PONG_RES_SIZE, out.length);
+  if (!(pingOffset >= 0 && pingOffset + PING_REQ_SIZE <= ping.length)) {
+    throw new RangeError(`no ${PING_REQ_SIZE}-byte PingReq at offset ${pingOffset} of a ${ping.length}-byte buffer`);
+  }
+  // Byte moves, bounds checked once above: Buffer.copy has a fixed cost that
+  // dominated this path (~17 %) and Buffer.read/writeUInt32LE validate every
+  // call (~5 % of the server's ping path in a profile, docs/performance.md).
+  out[offset] = PONG_RES_SIZE;
+  out[offset + 1] = 0;
+  out[offset + 2] = PacketId.PongRes & 0xff;
+  out[offset + 3] = PacketId.PongRes >>> 8;
+  const c = pingOffset + PING_CLIENT_TIME;
+  const o = offset + PONG_CLIENT_TIME;
+  out[o] = ping[c]!;
+  out[o + 1] = ping[c + 1]!;
+  out[o + 2] = ping[c + 2]!;
+  out[o + 3] = ping[c + 3]!;
+  out[o + 4] = ping[c + 4]!;
+  out[o + 5] = ping[c + 5]!;
+  out[o + 6] = ping[c + 6]!;
+  out[o + 7] = ping[c + 7]!;
+  storeU64(out, serverTime, offset + PONG_SERVER_TIME);
+  const q = pingOffset + PING_SEQ;
+  const p = offset + PONG_SEQ;
+  out[p] = ping[q]!;
+  out[p + 1] = ping[q + 1]!;
+  out[p + 2] = ping[q + 2]!;
+  out[p + 3] = ping[q + 3]!;
   return PONG_RES_SIZE;
 }
 
@@ -251,5 +301,73 @@ export function decodeDisconnectNotice(buf: Buffer, offset: number, size: number
   return {
     reason: buf.readUInt16LE(offset + 4),
     text: buf.toString('utf8', offset + 8, offset + 8 + textLength),
+  };
+}
+
+// ---------------------------------------------------------------------------
+// 0x0200 ServerStatsReq: requestId u32 (8 bytes)
+// 0x0201 ServerStatsRes: requestId u32, sessions u32, packetsIn u64,
+//                        packetsOut u64, uptimeMs u64 (36 bytes)
+// ---------------------------------------------------------------------------
+
+export const SERVER_STATS_REQ_SIZE = HEADER_SIZE + 4;
+export const SERVER_STATS_RES_SIZE = HEADER_SIZE + 4 + 4 + 8 + 8 + 8;
+
+/** Admin request for the server's counters (requires the `admin` role). */
+export interface ServerStatsReq {
+  /** Opaque to the server, echoed in the response so a client can match them. */
+  requestId: number;
+}
+
+/** The server's counters at the time of the request. */
+export interface ServerStatsRes {
+  requestId: number;
+  /** Sessions admitted and open now (connecting, connected or closing). */
+  sessions: number;
+  /** Packets received since start, all sessions, this request included. */
+  packetsIn: number;
+  /** Packets queued for sending since start, all sessions, this response excluded. */
+  packetsOut: number;
+  /** Milliseconds since the server started listening. */
+  uptimeMs: number;
+}
+
+export function encodeServerStatsReq(req: ServerStatsReq): Buffer {
+  const buf = Buffer.allocUnsafe(SERVER_STATS_REQ_SIZE);
+  writeHeader(buf, 0, SERVER_STATS_REQ_SIZE, PacketId.ServerStatsReq);
+  buf.writeUInt32LE(req.requestId >>> 0, 4);
+  return buf;
+}
+
+export function decodeServerStatsReq(buf: Buffer, offset: number, size: number): ServerStatsReq {
+  if (size !== SERVER_STATS_REQ_SIZE) throw malformed('ServerStatsReq', `expected ${SERVER_STATS_REQ_SIZE} bytes, got ${size}`);
+  return { requestId: buf.readUInt32LE(offset + 4) };
+}
+
+/** Writes a ServerStatsRes in place; returns its size. `sessions` above 2^32 − 1 is clamped. */
+export function writeServerStatsRes(buf: Buffer, offset: number, res: ServerStatsRes): number {
+  writeHeader(buf, offset, SERVER_STATS_RES_SIZE, PacketId.ServerStatsRes);
+  buf.writeUInt32LE(res.requestId >>> 0, offset + 4);
+  buf.writeUInt32LE(Math.min(Math.max(0, Math.floor(res.sessions)), 0xffff_ffff), offset + 8);
+  writeU64(buf, res.packetsIn, offset + 12);
+  writeU64(buf, res.packetsOut, offset + 20);
+  writeU64(buf, res.uptimeMs, offset + 28);
+  return SERVER_STATS_RES_SIZE;
+}
+
+export function encodeServerStatsRes(res: ServerStatsRes): Buffer {
+  const buf = Buffer.allocUnsafe(SERVER_STATS_RES_SIZE);
+  writeServerStatsRes(buf, 0, res);
+  return buf;
+}
+
+export function decodeServerStatsRes(buf: Buffer, offset: number, size: number): ServerStatsRes {
+  if (size !== SERVER_STATS_RES_SIZE) throw malformed('ServerStatsRes', `expected ${SERVER_STATS_RES_SIZE} bytes, got ${size}`);
+  return {
+    requestId: buf.readUInt32LE(offset + 4),
+    sessions: buf.readUInt32LE(offset + 8),
+    packetsIn: readU64(buf, offset + 12),
+    packetsOut: readU64(buf, offset + 20),
+    uptimeMs: readU64(buf, offset + 28),
   };
 }

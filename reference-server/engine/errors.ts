@@ -26,6 +26,8 @@ export const ServerErrorCode = {
   INVALID_STATE: 'NMT_SERVER_INVALID_STATE',
   /** Thrown by a handler to end its session with a given DisconnectReason. */
   SESSION_VIOLATION: 'NMT_SERVER_SESSION_VIOLATION',
+  /** TLS certificate, key or CA unreadable or unusable, or inconsistent TLS/WebSocket transport options; see `issues`. */
+  TRANSPORT_CONFIG_INVALID: 'NMT_SERVER_TRANSPORT_CONFIG_INVALID',
 } as const;
 export type ServerErrorCode = (typeof ServerErrorCode)[keyof typeof ServerErrorCode];
 
@@ -56,6 +58,21 @@ export class ServerConfigError extends ServerError {
       `invalid ${context}:\n${issues.map((i) => `  - ${i.path}: ${i.message}`).join('\n')}`,
     );
     this.name = 'ServerConfigError';
+    this.issues = issues;
+  }
+}
+
+/**
+ * Transport options that cannot work (a missing certificate file, a key that
+ * does not match its certificate, client-certificate checks without a CA).
+ * Raised before anything listens; `issues` lists every problem found.
+ */
+export class TransportConfigError extends ServerError {
+  readonly issues: readonly ConfigIssue[];
+
+  constructor(issues: readonly ConfigIssue[], context = 'transport options') {
+    super(ServerErrorCode.TRANSPORT_CONFIG_INVALID, `invalid ${context}:\n${issues.map((i) => `  - ${i.path}: ${i.message}`).join('\n')}`);
+    this.name = 'TransportConfigError';
     this.issues = issues;
   }
 }

@@ -28,6 +28,22 @@ describe('HandlerRegistry', () => {
     expect(() => r.register(PacketId.PingReq, noop)).toThrow(expect.objectContaining({ code: ServerErrorCode.HANDLER_CONFLICT }));
   });
 
+  it('stores a required role (none by default)', () => {
+    const r = new HandlerRegistry().register(0x0200, noop, { role: 'admin' }).register(PacketId.PingReq, noop);
+    expect(r.get(0x0200)!.role).toBe('admin');
+    expect(r.get(PacketId.PingReq)!.role).toBeNull();
+    expect(r.entries[0x4444]!.role).toBeNull();
+  });
+
+  it.each([
+    [{ role: 'admin', phase: HandlerPhase.Handshake }, 'a handshake handler cannot require role "admin"'],
+    [{ role: '' }, 'role must be a non-empty string'],
+  ])('rejects %j', (options, fragment) => {
+    expect(() => new HandlerRegistry().register(0x0200, noop, options)).toThrow(
+      expect.objectContaining({ code: ServerErrorCode.HANDLER_CONFLICT, message: expect.stringContaining(fragment) }),
+    );
+  });
+
   it.each([-1, 65536, 1.5, Number.NaN])('rejects id %d', (id) => {
     expect(() => new HandlerRegistry().register(id, noop)).toThrow(expect.objectContaining({ code: ServerErrorCode.HANDLER_CONFLICT }));
   });

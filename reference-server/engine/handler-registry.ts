@@ -12,6 +12,12 @@
  * reserving space in the session's batch (`session.reserve`) and writing in
  * place. It may return a promise (an authenticator that awaits); a rejection
  * is handled like a throw.
+ *
+ * Authorization lives here too, declared once per packet id: an entry
+ * registered with `{ role: 'admin' }` runs only for sessions whose
+ * `session.role` is exactly that role. The session enforces it in its single
+ * dispatch path (never in handlers); an unauthorized request closes the
+ * session with DisconnectReason.Forbidden (see docs/security.md).
  */
 import { ProtocolError, DisconnectReason, packetName } from '../../protocol/index.ts';
 import { ServerError, ServerErrorCode, SessionViolation } from './errors.ts';
@@ -43,6 +49,8 @@ export interface HandlerEntry {
   readonly phase: HandlerPhase;
   /** Packet name for logs. */
   readonly name: string;
+  /** Role a session must hold for this handler to run, or null (any connected session). */
+  readonly role: string | null;
 }
 
 export interface RegisterOptions {
@@ -50,13 +58,19 @@ export interface RegisterOptions {
   phase?: HandlerPhase;
   /** Default: the protocol's name for the id, or its hex. */
   name?: string;
+  /**
+   * Only sessions whose `role` equals this may send the packet; others are
+   * closed with Forbidden. Default none. Not allowed with phase Handshake
+   * (no identity exists before the handshake).
+   */
+  role?: string;
 }
 
 function unknownHandler(): void {
   // Never called: the session rejects the Unknown phase before dispatching.
 }
 
-const UNKNOWN_ENTRY: HandlerEntry = Object.freeze({ id: -1, fn: unknownHandler, phase: HandlerPhase.Unknown, name: 'unknown' });
+const UNKNOWN_ENTRY: HandlerEntry = Object.freeze({ id: -1, fn: unknownHandler, phase: HandlerPhase.Unknown, name: 'unknown', role: null });
 
 /** Number of packet ids (u16). */
 export const PACKET_ID_SPACE = 0x10000;
@@ -73,7 +87,10 @@ export class HandlerRegistry {
     this.entries = this.table;
   }
 
-  /** Registers `fn` for `id`. Throws NMT_SERVER_HANDLER_CONFLICT for a duplicate or an id outside 0..65535. */
+  /**
+   * Registers `fn` for `id`. Throws NMT_SERVER_HANDLER_CONFLICT for a
+   * duplicate, an id outside 0..65535, or a role on a handshake handler.
+   */
   register(id: number, fn: PacketHandler, options: RegisterOptions = {}): this {
     if (!Number.isInteger(id) || id < 0 || id >= PACKET_ID_SPACE) {
       throw new ServerError(ServerErrorCode.HANDLER_CONFLICT, `packet id ${id} is outside 0..65535`);
@@ -86,7 +103,17 @@ export class HandlerRegistry {
       );
     }
     const phase = options.phase ?? HandlerPhase.Connected;
-    this.table[id] = Object.freeze({ id, fn, phase, name: options.name ?? packetName(id) });
+    const role = options.role ?? null;
+    if (role !== null && (typeof role !== 'string' || role === '')) {
+      throw new ServerError(ServerErrorCode.HANDLER_CONFLICT, `packet id 0x${id.toString(16).padStart(4, '0')}: role must be a non-empty string`);
+    }
+    if (role !== null && phase === HandlerPhase.Handshake) {
+      throw new ServerError(
+        ServerErrorCode.HANDLER_CONFLICT,
+        `packet id 0x${id.toString(16).padStart(4, '0')}: a handshake handler cannot require role "${role}" (the session has no identity yet)`,
+      );
+    }
+    this.table[id] = Object.freeze({ id, fn, phase, name: options.name ?? packetName(id), role });
     this.known.push(id);
     return this;
   }

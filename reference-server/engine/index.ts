@@ -15,3 +15,8 @@ export * from './prometheus.ts';
 export * from './metrics-http.ts';
 export * from './logger.ts';
 export * from './server-engine.ts';
+export * from './tls-config.ts';
+export * from './tls-handshake-stats.ts';
+export * from './tls-transport.ts';
+export * from './ws-transport.ts';
+export * from './transport-factory.ts';

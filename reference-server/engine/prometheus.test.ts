@@ -65,3 +65,16 @@ describe('renderPrometheus', () => {
     expect(sample(text, 'nmt_process_cpu_seconds_total{mode="user"}')).toBeGreaterThan(0);
   });
 });
+
+describe('renderPrometheus extra families (transports, authenticators)', () => {
+  it('appends each family with HELP, TYPE and its samples, labels escaped', () => {
+    const text = renderPrometheus(new EngineMetrics(), gauges, null, [
+      { name: 'nmt_tls_handshakes_total', type: 'counter', help: 'TLS handshakes completed.', samples: [{ labels: { transport: 'tls' }, value: 4 }] },
+      { name: 'nmt_auth_pending', type: 'gauge', help: 'Pending.', samples: [{ value: 2 }, { labels: { odd: 'a"b' }, value: 1 }] },
+    ]);
+    expect(text).toContain('# TYPE nmt_tls_handshakes_total counter\nnmt_tls_handshakes_total{transport="tls"} 4\n');
+    expect(sample(text, 'nmt_auth_pending')).toBe(2);
+    expect(text).toContain('nmt_auth_pending{odd="a\\"b"} 1');
+    for (const line of text.trimEnd().split('\n')) if (!line.startsWith('#')) expect(line).toMatch(SAMPLE);
+  });
+});

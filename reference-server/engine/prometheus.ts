@@ -25,6 +25,29 @@ export interface ScrapeGauges {
 
 type Labels = Record<string, string>;
 
+/** One sample of a {@link MetricFamily}. */
+export interface MetricSample {
+  labels?: Readonly<Labels>;
+  value: number;
+}
+
+/**
+ * A metric family contributed by a part outside the engine's own counters
+ * (a transport's TLS handshake counters, the JWT authenticator's failures).
+ * Providers build these on scrape only; label values must come from a
+ * fixed set, never from peer input, so a hostile peer cannot grow the series.
+ */
+export interface MetricFamily {
+  /** `nmt_...`; `_total` for counters. */
+  name: string;
+  type: 'counter' | 'gauge';
+  help: string;
+  samples: readonly MetricSample[];
+}
+
+/** Returns families to append to each scrape. Called only when scraped. */
+export type MetricsProvider = () => readonly MetricFamily[];
+
 function escapeLabel(v: string): string {
   return v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 }
@@ -85,9 +108,15 @@ function perReason(x: Exposition, name: string, help: string, counts: Float64Arr
 
 /**
  * Renders everything. `loopDelay` is reset afterwards by the caller so each
- * scrape reports the lag since the previous one.
+ * scrape reports the lag since the previous one. `extra` families (from
+ * transports and applications) are appended after the engine's own.
  */
-export function renderPrometheus(m: EngineMetrics, g: ScrapeGauges, loopDelay: IntervalHistogram | null): string {
+export function renderPrometheus(
+  m: EngineMetrics,
+  g: ScrapeGauges,
+  loopDelay: IntervalHistogram | null,
+  extra: readonly MetricFamily[] = [],
+): string {
   const x = new Exposition();
   x.family('nmt_up', 'gauge', '1 while the server accepts sessions, 0 while shutting down.').sample('nmt_up', g.up);
   x.family('nmt_uptime_seconds', 'gauge', 'Seconds since the server started listening.').sample('nmt_uptime_seconds', g.uptimeSeconds);
@@ -139,5 +168,9 @@ export function renderPrometheus(m: EngineMetrics, g: ScrapeGauges, loopDelay: I
   x.family('nmt_process_cpu_seconds_total', 'counter', 'CPU time used by the process, by mode.');
   x.sample('nmt_process_cpu_seconds_total', cpu.user / 1e6, { mode: 'user' });
   x.sample('nmt_process_cpu_seconds_total', cpu.system / 1e6, { mode: 'system' });
+  for (const f of extra) {
+    x.family(f.name, f.type, f.help);
+    for (const s of f.samples) x.sample(f.name, s.value, s.labels);
+  }
   return x.text();
 }

@@ -128,3 +128,30 @@ describe('ServerEngine', () => {
     expect(engine.state).toBe('stopped');
   });
 });
+
+describe('ServerEngine metrics providers and buffered bytes', () => {
+  it('appends provider families to /metrics, skips a throwing provider, and reports buffered bytes', async () => {
+    const errors: string[] = [];
+    const logger = pino({ level: 'error' }, new Writable({ write: (c: Buffer, _e, cb) => (errors.push(c.toString()), cb()) }));
+    const engine = await startEngine({ logger });
+    try {
+      engine.addMetricsProvider(() => [{ name: 'nmt_app_things', type: 'gauge', help: 'Things.', samples: [{ value: 7 }] }]);
+      engine.addMetricsProvider(() => {
+        throw new Error('provider bug');
+      });
+      const peer = await RawPeer.connect(engine.address!.port);
+      await peer.handshake();
+      await peer.write(echo(1).subarray(0, 5));
+      await waitFor(() => engine.bufferedBytes().inbound === 5, 'the partial packet to be held');
+      const text = engine.renderMetrics();
+      expect(text).toContain('nmt_app_things 7');
+      expect(text).toContain('nmt_session_buffered_bytes{direction="inbound"} 5');
+      expect(errors.join('')).toContain('a metrics provider threw');
+      expect(engine.uptimeMs).toBeGreaterThan(0);
+      expect(engine.transportKind).toBe('tcp');
+      peer.destroy();
+    } finally {
+      await engine.shutdown({ deadlineMs: 1000 });
+    }
+  });
+});

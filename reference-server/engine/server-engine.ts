@@ -21,7 +21,7 @@ import { HandlerRegistry } from './handler-registry.ts';
 import { createLogger } from './logger.ts';
 import { startMetricsServer, type MetricsServer, type MetricsSource } from './metrics-http.ts';
 import { EngineMetrics, Limit } from './metrics.ts';
-import { renderPrometheus } from './prometheus.ts';
+import { renderPrometheus, type MetricFamily, type MetricsProvider } from './prometheus.ts';
 import { Admission, SessionManager } from './session-manager.ts';
 import { Session, SessionState, type CloseInfo, type PacketHook, type SessionHost } from './session.ts';
 import { TcpTransport } from './tcp-transport.ts';
@@ -95,6 +95,7 @@ export class ServerEngine implements SessionHost, TransportEvents, MetricsSource
   private shutdownPromise: Promise<ShutdownResult> | null = null;
   /** Set during shutdown: called when the last session closes. */
   private onAllClosed: (() => void) | null = null;
+  private readonly metricsProviders: MetricsProvider[] = [];
 
   constructor(options: ServerEngineOptions = {}) {
     const { transport, logger, hooks, ...settings } = options;
@@ -132,6 +133,41 @@ export class ServerEngine implements SessionHost, TransportEvents, MetricsSource
 
   clock(): number {
     return performance.now();
+  }
+
+  /** Milliseconds since `start()` resolved; 0 before. */
+  get uptimeMs(): number {
+    return this.startedAt === 0 ? 0 : this.clock() - this.startedAt;
+  }
+
+  /** The transport's short name (`tcp`, `tls`, `ws`, `wss`). */
+  get transportKind(): string {
+    return this.transport.kind;
+  }
+
+  /**
+   * Adds metric families to every `/metrics` scrape (an authenticator's
+   * counters, for example). The provider runs only on scrape; if it throws,
+   * the error is logged and its families are left out of that scrape.
+   */
+  addMetricsProvider(provider: MetricsProvider): void {
+    this.metricsProviders.push(provider);
+  }
+
+  /**
+   * Bytes the engine holds for sessions right now: `inbound` in decoders
+   * (partial packets, at most maxPacketSize each) and `outbound` in batches
+   * and socket buffers (bounded per session by outboundHardLimitBytes).
+   * What a hostile peer can make the server buffer; tests assert on it.
+   */
+  bufferedBytes(): { inbound: number; outbound: number } {
+    let inbound = 0;
+    let outbound = 0;
+    for (const s of this.sessions.values()) {
+      inbound += s.inboundBytes;
+      outbound += s.outboundBytes;
+    }
+    return { inbound, outbound };
   }
 
   /**
@@ -330,7 +366,11 @@ export class ServerEngine implements SessionHost, TransportEvents, MetricsSource
     let connecting = 0;
     let connected = 0;
     let disconnecting = 0;
+    let inbound = 0;
+    let outbound = 0;
     for (const s of this.sessions.values()) {
+      inbound += s.inboundBytes;
+      outbound += s.outboundBytes;
       if (s.overCapacity) continue;
       if (s.state === SessionState.Connecting) connecting++;
       else if (s.state === SessionState.Connected) connected++;
@@ -347,9 +387,33 @@ export class ServerEngine implements SessionHost, TransportEvents, MetricsSource
         uptimeSeconds: this.startedAt === 0 ? 0 : (this.clock() - this.startedAt) / 1000,
       },
       this.loopDelay,
+      this.extraFamilies(inbound, outbound),
     );
     this.loopDelay?.reset();
     return text;
+  }
+
+  private extraFamilies(inbound: number, outbound: number): MetricFamily[] {
+    const families: MetricFamily[] = [
+      {
+        name: 'nmt_session_buffered_bytes',
+        type: 'gauge',
+        help: 'Bytes held for sessions now: inbound = partial packets in decoders, outbound = unsent batches and socket buffers.',
+        samples: [
+          { labels: { direction: 'inbound' }, value: inbound },
+          { labels: { direction: 'outbound' }, value: outbound },
+        ],
+      },
+    ];
+    const sources: MetricsProvider[] = this.transport.metrics === undefined ? [] : [() => this.transport.metrics!()];
+    for (const provider of [...sources, ...this.metricsProviders]) {
+      try {
+        families.push(...provider());
+      } catch (err) {
+        this.log.error({ err }, 'a metrics provider threw; its metrics are missing from this scrape');
+      }
+    }
+    return families;
   }
 
   /** @internal /healthz */

@@ -365,3 +365,74 @@ describe('Session hooks', () => {
     expectClosing(host, conn, session, DisconnectReason.InternalError);
   });
 });
+
+describe('Session roles (enforced in the dispatch, not in handlers)', () => {
+  const ADMIN_ID = 0x0200;
+  const req = (): Buffer => header(8, ADMIN_ID, 4);
+
+  function withAdminHandler(phase: HandlerPhase = HandlerPhase.Connected) {
+    const ctx = connected();
+    const calls: string[] = [];
+    ctx.host.registry.register(ADMIN_ID, (s) => void calls.push(s.role ?? 'none'), { role: 'admin', phase, name: 'AdminReq' });
+    return { ...ctx, calls };
+  }
+
+  it('runs the handler for a session holding the role', () => {
+    const { host, conn, session, calls } = withAdminHandler();
+    session.role = 'admin';
+    conn.events!.onData(req());
+    expect(calls).toEqual(['admin']);
+    expect(session.state).toBe(SessionState.Connected);
+    expect(host.metrics.packetsIn[ADMIN_ID]).toBe(1);
+  });
+
+  it.each([
+    [null, 'AdminReq requires role "admin"; this session has no role'],
+    ['user', 'AdminReq requires role "admin"; this session has role "user"'],
+  ])('closes a session with role %j as Forbidden, without running the handler', (role, text) => {
+    const { host, conn, session, calls } = withAdminHandler();
+    session.role = role;
+    conn.events!.onData(req());
+    expect(calls).toEqual([]);
+    expect(notice(conn)).toEqual({ reason: DisconnectReason.Forbidden, text });
+    expect(host.metrics.violations[DisconnectReason.Forbidden]).toBe(1);
+    expect(host.metrics.packetsIn[ADMIN_ID]).toBe(0);
+    expectClosing(host, conn, session, DisconnectReason.Forbidden);
+  });
+
+  it('checks the role for phase Any handlers too', () => {
+    const { conn, session, calls } = withAdminHandler(HandlerPhase.Any);
+    conn.events!.onData(req());
+    expect(calls).toEqual([]);
+    expect(notice(conn).reason).toBe(DisconnectReason.Forbidden);
+    expect(session.state).toBe(SessionState.Disconnecting);
+  });
+
+  it('a role-gated packet before the handshake is NotConnected (the phase is checked first)', () => {
+    const { host, conn, session } = setup();
+    host.registry.register(ADMIN_ID, () => {}, { role: 'admin' });
+    conn.events!.onData(req());
+    expectClosing(host, conn, session, DisconnectReason.NotConnected);
+  });
+});
+
+describe('Session transport violations and buffered bytes', () => {
+  it('onTransportViolation closes with the given reason and counts it; SizeTooLarge also counts the limit', () => {
+    const { host, conn, session } = connected();
+    conn.events!.onTransportViolation(DisconnectReason.SizeTooLarge, 'WebSocket message too big');
+    expect(notice(conn)).toEqual({ reason: DisconnectReason.SizeTooLarge, text: 'WebSocket message too big' });
+    expect(host.metrics.violations[DisconnectReason.SizeTooLarge]).toBe(1);
+    expect(host.metrics.limitHits[Limit.MaxPacketSize]).toBe(1);
+    conn.events!.onTransportViolation(DisconnectReason.MalformedPayload, 'ignored: already closing');
+    expect(host.metrics.violations[DisconnectReason.MalformedPayload]).toBe(0);
+    expectClosing(host, conn, session, DisconnectReason.SizeTooLarge);
+  });
+
+  it('inboundBytes is the partial packet held by the decoder', () => {
+    const { conn, session } = connected();
+    conn.events!.onData(PING.subarray(0, 10));
+    expect(session.inboundBytes).toBe(10);
+    conn.events!.onData(PING.subarray(10));
+    expect(session.inboundBytes).toBe(0);
+  });
+});

@@ -7,8 +7,8 @@
  *
  * The session is the protocol `FrameSink` of its own decoder and the
  * `ConnectionEvents` listener of its own connection (methods, no closures).
- * Per packet it does: rate-limit token → registry array lookup → phase check
- * (one comparison in the common case) → counters → handler. Responses go
+ * Per packet it does: rate-limit token → registry array lookup → phase and
+ * role check (two comparisons in the common case) → counters → handler. Responses go
  * into its {@link OutboundBuffer}; the engine's {@link FlushScheduler} writes
  * the batch once per event-loop turn.
  *
@@ -93,6 +93,12 @@ export class Session implements FrameSink, ConnectionEvents {
   /** Application data (for example the authenticated identity). The engine never reads it. */
   attachment: unknown = undefined;
   /**
+   * The role the handshake granted (a JWT `role` claim), or null. Handlers
+   * registered with `{ role }` run only when it matches; the check is made
+   * in one place, the dispatch (see {@link HandlerRegistry}).
+   */
+  role: string | null = null;
+  /**
    * The buffer to write into at the offset {@link reserve} returned; valid
    * until the next `reserve`.
    */
@@ -150,6 +156,11 @@ export class Session implements FrameSink, ConnectionEvents {
   /** Unsent output: the pending batch plus what the transport still holds. */
   get outboundBytes(): number {
     return this.outbound.length + this.conn.writableLength;
+  }
+
+  /** Bytes held by the decoder for a packet not yet complete (at most maxPacketSize). */
+  get inboundBytes(): number {
+    return this.decoder.bufferedBytes;
   }
 
   /** True while reading is paused because the peer does not read its responses. */
@@ -290,7 +301,10 @@ export class Session implements FrameSink, ConnectionEvents {
     }
     this.lastPacketAt = this.chunkTime;
     const entry = host.registry.entries[id]!;
-    if ((entry.phase !== HandlerPhase.Connected || this._state !== SessionState.Connected) && !this.admit(entry, id)) return;
+    // Common case (connected, phase Connected, no role) costs the two comparisons; the rest is admit().
+    if ((entry.phase !== HandlerPhase.Connected || entry.role !== null || this._state !== SessionState.Connected) && !this.admit(entry, id)) {
+      return;
+    }
     host.metrics.countIn(id, size);
     if (host.tracePackets) host.log.trace({ sessionId: this.id, id, name: entry.name, size }, 'packet in');
     try {
@@ -309,7 +323,13 @@ export class Session implements FrameSink, ConnectionEvents {
     this.violation(err.reason, err.message);
   }
 
-  /** Slow path of dispatch: unknown id, wrong phase, the handshake. Returns true to run the handler. */
+  /** @internal ConnectionEvents: a transport framing violation (WebSocket text frame, packet spanning messages, ...). */
+  onTransportViolation(reason: DisconnectReason, text: string): void {
+    if (reason === DisconnectReason.SizeTooLarge && this._state < SessionState.Disconnecting) this.host.metrics.hit(Limit.MaxPacketSize);
+    this.violation(reason, text);
+  }
+
+  /** Slow path of dispatch: unknown id, wrong phase, a required role, the handshake. Returns true to run the handler. */
   private admit(entry: HandlerEntry, id: number): boolean {
     const st = this._state;
     if (st >= SessionState.Disconnecting) return false;
@@ -318,10 +338,13 @@ export class Session implements FrameSink, ConnectionEvents {
         this.violation(DisconnectReason.UnknownPacketId, `unknown packet id 0x${id.toString(16).padStart(4, '0')}`);
         return false;
       case HandlerPhase.Any:
-        return true;
+        return this.authorize(entry);
       case HandlerPhase.Connected:
-        this.violation(DisconnectReason.NotConnected, `${entry.name} before a successful SessionConnectReq`);
-        return false;
+        if (st !== SessionState.Connected) {
+          this.violation(DisconnectReason.NotConnected, `${entry.name} before a successful SessionConnectReq`);
+          return false;
+        }
+        return this.authorize(entry);
       default:
         if (st === SessionState.Connected || this.handshakeStarted) {
           this.violation(DisconnectReason.AlreadyConnected, `second ${entry.name} on one session`);
@@ -334,6 +357,16 @@ export class Session implements FrameSink, ConnectionEvents {
         }
         return true;
     }
+  }
+
+  /** The one place roles are enforced: a handler's required role against the session's. */
+  private authorize(entry: HandlerEntry): boolean {
+    if (entry.role === null || entry.role === this.role) return true;
+    this.violation(
+      DisconnectReason.Forbidden,
+      `${entry.name} requires role "${entry.role}"; this session has ${this.role === null ? 'no role' : `role "${this.role}"`}`,
+    );
+    return false;
   }
 
   private rejectServerFull(): void {

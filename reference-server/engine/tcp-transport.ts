@@ -10,6 +10,10 @@
  * The server is created with `allowHalfOpen: true`: a peer that sends its
  * requests and then half-closes (FIN) still gets its answers; the session
  * decides when to end its side.
+ *
+ * {@link TlsTransport} extends this class: it only swaps the server
+ * (`createServer`) and the event that yields a ready socket (`acceptEvent`);
+ * a `TLSSocket` is a `net.Socket`, so {@link TcpConnection} serves both.
  */
 import net from 'node:net';
 import type { AddressInfo, Server, Socket } from 'node:net';
@@ -27,7 +31,7 @@ export interface TcpTransportOptions {
   backlog?: number;
 }
 
-/** A TCP connection; see {@link Connection}. */
+/** A TCP (or TLS: a TLSSocket is a net.Socket) connection; see {@link Connection}. */
 export class TcpConnection implements Connection {
   readonly remoteAddress: string;
   /** @internal read by the module-level socket handlers. */
@@ -134,7 +138,7 @@ function serverOnError(this: TaggedServer, err: Error): void {
 
 /** Accepts TCP connections; see {@link Transport}. */
 export class TcpTransport implements Transport {
-  readonly kind = 'tcp';
+  readonly kind: string = 'tcp';
   private readonly backlog: number;
   private server: TaggedServer | null = null;
   /** Rejects the listen() in progress, if any. */
@@ -144,9 +148,19 @@ export class TcpTransport implements Transport {
     this.backlog = options.backlog ?? 511;
   }
 
+  /** The listening server; subclasses return a `tls.Server`. Called once, by `listen`. */
+  protected createServer(): Server {
+    return net.createServer({ allowHalfOpen: true, noDelay: true });
+  }
+
+  /** The server event whose argument is a socket ready for packets. */
+  protected acceptEvent(): string {
+    return 'connection';
+  }
+
   listen(host: string, port: number, events: TransportEvents): Promise<BoundAddress> {
-    if (this.server !== null) return Promise.reject(new Error('TcpTransport.listen called twice'));
-    const server: TaggedServer = net.createServer({ allowHalfOpen: true, noDelay: true });
+    if (this.server !== null) return Promise.reject(new Error(`${this.constructor.name}.listen called twice`));
+    const server: TaggedServer = this.createServer();
     server[kTransportEvents] = events;
     this.server = server;
     return new Promise<BoundAddress>((resolve, reject) => {
@@ -162,7 +176,7 @@ export class TcpTransport implements Transport {
         this.abortListen = null;
         server.off('error', onListenError);
         server.on('error', serverOnError);
-        server.on('connection', serverOnConnection);
+        server.on(this.acceptEvent(), serverOnConnection);
         const info = server.address() as AddressInfo;
         resolve({ host: info.address, port: info.port });
       });

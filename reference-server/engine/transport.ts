@@ -12,8 +12,11 @@
  *
  * The interface is deliberately small so TLS (`node:tls`, same shape as TCP)
  * and WebSocket (`ws`: `send`, `bufferedAmount`, `pause`/`resume`, `close`,
- * `terminate`) transports can implement it without the engine changing.
+ * `terminate`) transports can implement it without the engine changing
+ * (tls-transport.ts, ws-transport.ts).
  */
+import type { DisconnectReason } from '../../protocol/index.ts';
+import type { MetricFamily } from './prometheus.ts';
 
 /** What a connection reports to its owner. Methods are called with `this` bound to the listener. */
 export interface ConnectionEvents {
@@ -25,6 +28,14 @@ export interface ConnectionEvents {
   onEnd(): void;
   /** The connection is closed; `err` is the transport error that caused it, if any. Called exactly once. */
   onClose(err: Error | null): void;
+  /**
+   * The peer broke a rule of the transport's own framing that the packet
+   * decoder cannot see (a WebSocket text frame, a packet spanning two
+   * WebSocket messages, a message over the size cap). The listener treats it
+   * like any protocol violation: counted, DisconnectNotice with `reason`
+   * (when the transport can still deliver it), close.
+   */
+  onTransportViolation(reason: DisconnectReason, text: string): void;
 }
 
 /** One accepted connection. */
@@ -83,4 +94,9 @@ export interface Transport {
   listen(host: string, port: number, events: TransportEvents): Promise<BoundAddress>;
   /** Stops accepting new connections. Existing connections are untouched. Idempotent. */
   stopAccepting(): void;
+  /**
+   * The transport's own counters (TLS handshakes, WebSocket upgrades), added
+   * to the engine's `/metrics` on each scrape. Absent for plain TCP.
+   */
+  metrics?(): readonly MetricFamily[];
 }
