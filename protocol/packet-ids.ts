@@ -17,6 +17,30 @@ export const PacketId = {
   PingReq: 0x0003,
   PongRes: 0x0004,
   DisconnectNotice: 0x0005,
+  /** Game data (protocol/game-packets.ts): players and gold transfers, answered through DBServer. */
+  CreatePlayerReq: 0x0100,
+  CreatePlayerRes: 0x0101,
+  GetPlayerReq: 0x0102,
+  GetPlayerRes: 0x0103,
+  UpdatePlayerReq: 0x0104,
+  UpdatePlayerRes: 0x0105,
+  DeletePlayerReq: 0x0106,
+  DeletePlayerRes: 0x0107,
+  TransferGoldReq: 0x0108,
+  TransferGoldRes: 0x0109,
+  /** Admin: server counters. Requires the `admin` role (docs/protocol.md). */
+  ServerStatsReq: 0x0200,
+  ServerStatsRes: 0x0201,
+  /** Server-to-server, TestServer → DBServer (protocol/db-packets.ts). */
+  DbCreatePlayerReq: 0x1001,
+  DbGetPlayerReq: 0x1002,
+  DbUpdatePlayerReq: 0x1003,
+  DbDeletePlayerReq: 0x1004,
+  DbTransferGoldReq: 0x1005,
+  DbLogSessionsReq: 0x1006,
+  DbStatsReq: 0x1007,
+  /** DBServer → TestServer: the one response to every Db*Req, matched by requestId. */
+  DbRes: 0x1800,
 } as const;
 export type PacketId = (typeof PacketId)[keyof typeof PacketId];
 

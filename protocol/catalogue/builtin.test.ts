@@ -19,11 +19,15 @@ import {
   decodePongRes,
   decodeSessionConnectReq,
   decodeSessionConnectRes,
+  decodeServerStatsReq,
+  decodeServerStatsRes,
   encodeDisconnectNotice,
   encodePingReq,
   encodePongRes,
   encodeSessionConnectReq,
   encodeSessionConnectRes,
+  encodeServerStatsReq,
+  encodeServerStatsRes,
 } from '../packets.ts';
 import { builtinCatalogue } from './load.ts';
 import type { PacketCodec } from './types.ts';
@@ -64,6 +68,8 @@ describe('built-in catalogue (game-v1)', () => {
     ['PingReq', 'client', 16],
     ['PongRes', 'server', 24],
     ['DisconnectNotice', 'server', null],
+    ['ServerStatsReq', 'client', 8],
+    ['ServerStatsRes', 'server', 36],
   ] as const)('%s goes %s with fixed size %s', (name, direction, fixedSize) => {
     expect(codec(name).direction).toBe(direction);
     expect(codec(name).fixedSize).toBe(fixedSize);
@@ -120,6 +126,20 @@ describe('built-in catalogue (game-v1)', () => {
     );
   });
 
+  it('ServerStatsReq/Res equal the hand-written encoders and decode their output', () => {
+    fc.assert(
+      fc.property(u32, u32, u64, u64, u64, (requestId, sessions, packetsIn, packetsOut, uptimeMs) => {
+        const req = encodeServerStatsReq({ requestId });
+        expect(codec('ServerStatsReq').encode({ requestId }).equals(req)).toBe(true);
+        expect(decodeAll(codec('ServerStatsReq'), req)).toEqual(decodeServerStatsReq(req, 0, req.length));
+        const values = { requestId, sessions, packetsIn, packetsOut, uptimeMs };
+        const res = encodeServerStatsRes(values);
+        expect(codec('ServerStatsRes').encode(values).equals(res)).toBe(true);
+        expect(decodeAll(codec('ServerStatsRes'), res)).toEqual(decodeServerStatsRes(res, 0, res.length));
+      }),
+    );
+  });
+
   it('the hand-written decoders read what the catalogue wrote', () => {
     fc.assert(
       fc.property(u32, text, u64, u32, (clientVersion, token, time, seq) => {
@@ -139,6 +159,12 @@ describe('built-in catalogue (game-v1)', () => {
     ['PingReq', { clientTime: 0x1122334455, seq: 0xdeadbeef }, '1000 0300 5544332211000000 efbeadde'],
     ['PongRes', { clientTime: 1, serverTime: 2, seq: 3 }, '1800 0400 0100000000000000 0200000000000000 03000000'],
     ['DisconnectNotice', { reason: 10, text: 'bye' }, '0b00 0500 0a00 0300 627965'],
+    ['ServerStatsReq', { requestId: 7 }, '0800 0002 07000000'],
+    [
+      'ServerStatsRes',
+      { requestId: 7, sessions: 3, packetsIn: 1000, packetsOut: 998, uptimeMs: 60_000 },
+      '2400 0102 07000000 03000000 e803000000000000 e603000000000000 60ea000000000000',
+    ],
   ])('%s %j encodes to %s and back', (name, values, hex) => {
     const bytes = Buffer.from(hex.replace(/ /g, ''), 'hex');
     expect(codec(name).encode(values).toString('hex')).toBe(bytes.toString('hex'));

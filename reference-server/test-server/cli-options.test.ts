@@ -31,13 +31,19 @@ describe('parseCli', () => {
       metrics: { host: '127.0.0.1', port: 9100 },
       limits: {},
       shutdownDeadlineMs: 5000,
+      injectDelayMs: 0,
+      db: null,
       logLevel: 'info',
       readyJson: false,
       configFile: null,
+      transport: { kind: 'tcp', tls: null, ws: null },
+      auth: { mode: 'off' },
     });
   });
 
   it.each([
+    [['--db', '127.0.0.1:7100'], { db: { host: '127.0.0.1', port: 7100, connections: 2, requestTimeoutMs: 5000 } }],
+    [['--db', '[::1]:7100', '--db-connections', '4', '--db-timeout-ms', '250'], { db: { host: '::1', port: 7100, connections: 4, requestTimeoutMs: 250 } }],
     [['--port', '0'], { port: 0 }],
     [['--port=7001'], { port: 7001 }],
     [['--host', '0.0.0.0'], { host: '0.0.0.0', metrics: { host: '0.0.0.0', port: 9100 } }],
@@ -47,6 +53,7 @@ describe('parseCli', () => {
     [['--ready-json'], { readyJson: true }],
     [['--log-level', 'debug'], { logLevel: 'debug' }],
     [['--shutdown-deadline-ms', '250'], { shutdownDeadlineMs: 250 }],
+    [['--inject-delay-ms', '20'], { injectDelayMs: 20 }],
     [['--max-sessions', '3', '--rate-limit-per-second', '0'], { limits: { maxSessions: 3, rateLimitPerSecond: 0 } }],
     [['--idle-timeout-ms', '100', '--handshake-timeout-ms=50'], { limits: { idleTimeoutMs: 100, handshakeTimeoutMs: 50 } }],
   ])('%j', (argv, expected) => {
@@ -64,6 +71,8 @@ describe('parseCli', () => {
     [['--bogus'], 'unknown flag --bogus'],
     [['--bogus', '5'], 'unknown flag --bogus'],
     [['extra'], 'unexpected argument "extra" (flags start with --)'],
+    [['--db', 'localhost'], '--db: expected host:port of a DBServer (for example 127.0.0.1:7100), got "localhost"'],
+    [['--db-connections', '3'], '--db-connections and --db-timeout-ms apply only with --db'],
     [['--port'], '--port needs a value'],
     [['--port', '--host', 'x'], '--port needs a value'],
     [['--port', 'abc'], '--port must be an integer, got "abc"'],
@@ -106,6 +115,64 @@ describe('parseCli', () => {
       expect(err.code).toBe(TestServerErrorCode.CONFIG_FILE);
       expect(err.issues.some((i) => i.startsWith(issue))).toBe(true);
     });
+  });
+});
+
+describe('transport and auth flags', () => {
+  const TLS = ['--tls-cert', 'c.pem', '--tls-key', 'k.pem'];
+
+  it.each([
+    [['--transport', 'tls', ...TLS], { kind: 'tls', tls: { certFile: 'c.pem', keyFile: 'k.pem', caFile: null, clientAuth: false, minVersion: 'TLSv1.3', handshakeTimeoutMs: 10_000, maxPendingHandshakes: 1024 }, ws: null }],
+    [
+      ['--transport', 'tls', ...TLS, '--tls-ca', 'ca.pem', '--tls-client-auth', '--tls-min-version', '1.2', '--tls-handshake-timeout-ms', '500', '--max-pending-handshakes', '8'],
+      { kind: 'tls', tls: { caFile: 'ca.pem', clientAuth: true, minVersion: 'TLSv1.2', handshakeTimeoutMs: 500, maxPendingHandshakes: 8 } },
+    ],
+    [['--transport', 'ws'], { kind: 'ws', tls: null, ws: { path: '/', packetsPerMessage: 64, upgradeTimeoutMs: 10_000, maxPendingUpgrades: 1024 } }],
+    [['--transport', 'wss', ...TLS, '--ws-path', '/game', '--ws-packets-per-message', '4'], { kind: 'wss', tls: { certFile: 'c.pem' }, ws: { path: '/game', packetsPerMessage: 4 } }],
+  ])('%j', (argv, transport) => {
+    expect(config(argv).transport).toMatchObject(transport);
+  });
+
+  it('--auth jwt with its settings (lists split on commas)', () => {
+    expect(config(['--auth', 'jwt', '--jwt-issuer', 'https://id.example', '--jwt-audience', 'game,admin', '--jwt-keys', 'keys.json', '--jwt-clock-tolerance', '5', '--auth-max-pending', '10']).auth).toEqual({
+      mode: 'jwt',
+      issuer: ['https://id.example'],
+      audience: ['game', 'admin'],
+      keysFile: 'keys.json',
+      clockToleranceSeconds: 5,
+      maxPendingVerifications: 10,
+    });
+  });
+
+  it('reads the same settings from a config file', () => {
+    const files = { 'c.json': JSON.stringify({ transport: 'wss', tlsCert: 'c.pem', tlsKey: 'k.pem', auth: 'jwt', jwtIssuer: 'i', jwtAudience: 'a', jwtKeys: 'k.json' }) };
+    const c = config(['--config', 'c.json'], files);
+    expect(c.transport.kind).toBe('wss');
+    expect(c.auth).toMatchObject({ mode: 'jwt', issuer: ['i'] });
+  });
+
+  it.each([
+    [['--transport', 'quic'], '--transport: must be equal to one of the allowed values (got "quic")'],
+    [['--transport', 'tls'], '--transport tls needs --tls-cert and --tls-key (PEM files)'],
+    [['--transport', 'wss', '--tls-cert', 'c.pem'], '--transport wss needs --tls-cert and --tls-key (PEM files)'],
+    [['--tls-cert', 'c.pem'], '--tls-cert applies only to --transport tls or wss, not --transport tcp'],
+    [['--transport', 'ws', '--tls-min-version', '1.2'], '--tls-min-version applies only to --transport tls or wss, not --transport ws'],
+    [['--tls-handshake-timeout-ms', '500'], '--tls-handshake-timeout-ms applies only to --transport tls, ws or wss, not --transport tcp'],
+    [['--transport', 'tls', ...TLS, '--ws-path', '/x'], '--ws-path applies only to --transport ws or wss, not --transport tls'],
+    [['--transport', 'tls', ...TLS, '--tls-client-auth'], '--tls-client-auth needs --tls-ca, the CA that signs client certificates'],
+    [['--transport', 'tls', ...TLS, '--tls-min-version', '1.1'], '--tls-min-version: must be equal to one of the allowed values (got "1.1")'],
+    [['--auth', 'jwt'], '--auth jwt needs --jwt-issuer'],
+    [['--auth', 'jwt', '--jwt-issuer', 'i', '--jwt-audience', 'a'], '--auth jwt needs --jwt-keys'],
+    [['--jwt-keys', 'k.json'], '--jwt-keys applies only to --auth jwt, not --transport tcp'],
+    [['--auth', 'basic'], '--auth: must be equal to one of the allowed values (got "basic")'],
+  ])('%j → %s', (argv, issue) => {
+    const err = failure(argv);
+    expect(err.code).toBe(TestServerErrorCode.USAGE);
+    expect(err.issues).toContain(issue);
+  });
+
+  it('reports every missing jwt setting at once', () => {
+    expect(failure(['--auth', 'jwt']).issues).toHaveLength(3);
   });
 });
 

@@ -9,8 +9,24 @@
  */
 import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
-import { LIMIT_SPECS, LOG_LEVELS, ServerConfigError, ajvIssues, resolveLimits, type EngineLimits, type LogLevel } from '../engine/index.ts';
+import { JWT_DEFAULTS } from '../auth/index.ts';
+import {
+  LIMIT_SPECS,
+  LOG_LEVELS,
+  ServerConfigError,
+  TLS_DEFAULTS,
+  TLS_LIMITS,
+  TRANSPORT_KINDS,
+  WS_DEFAULTS,
+  ajvIssues,
+  resolveLimits,
+  type EngineLimits,
+  type LogLevel,
+  type TlsMinVersion,
+  type TransportKind,
+} from '../engine/index.ts';
 import { CliConfigError, ExitCode, TestServerErrorCode } from './errors.ts';
+import { parseDbAddress } from './db-options.ts';
 
 /** One CLI flag / config key. */
 export interface OptionSpec {
@@ -18,13 +34,15 @@ export interface OptionSpec {
   readonly key: string;
   /** Command-line flag (kebab-case, with `--`). */
   readonly flag: string;
-  readonly kind: 'int' | 'string' | 'bool' | 'level';
+  readonly kind: 'int' | 'string' | 'bool' | 'level' | 'enum';
+  /** Allowed values of an `enum` option. */
+  readonly values?: readonly string[];
   readonly min?: number;
   readonly max?: number;
   /** Shown in `--help`; `null` = see help text. */
   readonly default: string | number | boolean | null;
   readonly help: string;
-  readonly group: 'Server' | 'Metrics' | 'Limits' | 'Logging and output';
+  readonly group: 'Server' | 'Transport' | 'Authentication' | 'Metrics' | 'Limits' | 'Logging and output';
   /** Placeholder in `--help`. */
   readonly arg: string;
 }
@@ -35,6 +53,10 @@ const kebab = (s: string): string => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCas
 export const OPTION_SPECS: readonly OptionSpec[] = Object.freeze([
   { key: 'host', flag: '--host', kind: 'string', default: '127.0.0.1', help: 'address to listen on (0.0.0.0 = all interfaces)', group: 'Server', arg: '<addr>' },
   { key: 'port', flag: '--port', kind: 'int', min: 0, max: 65535, default: 7000, help: 'game port; 0 = ephemeral (printed on the ready line)', group: 'Server', arg: '<port>' },
+  { key: 'injectDelayMs', flag: '--inject-delay-ms', kind: 'int', min: 0, max: 60_000, default: 0, help: 'test feature: answer each PingReq this many ms late (0 = off)', group: 'Server', arg: '<ms>' },
+  { key: 'db', flag: '--db', kind: 'string', default: null, help: 'forward player and gold requests to the DBServer at host:port (without it they get NoDatabase)', group: 'Server', arg: '<host:port>' },
+  { key: 'dbConnections', flag: '--db-connections', kind: 'int', min: 1, max: 64, default: 2, help: 'persistent links to DBServer (requests are multiplexed on them)', group: 'Server', arg: '<count>' },
+  { key: 'dbTimeoutMs', flag: '--db-timeout-ms', kind: 'int', min: 10, max: 600_000, default: 5000, help: 'deadline of one DBServer request; past it the client gets Timeout', group: 'Server', arg: '<ms>' },
   { key: 'shutdownDeadlineMs', flag: '--shutdown-deadline-ms', kind: 'int', min: 0, max: 600_000, default: 5000, help: 'on SIGINT/SIGTERM, close sessions within this time, then force', group: 'Server', arg: '<ms>' },
   { key: 'metrics', flag: '--metrics', kind: 'bool', default: true, help: 'serve /metrics and /healthz over HTTP', group: 'Metrics', arg: '' },
   { key: 'metricsHost', flag: '--metrics-host', kind: 'string', default: null, help: 'metrics address (default: same as --host)', group: 'Metrics', arg: '<addr>' },
@@ -52,6 +74,22 @@ export const OPTION_SPECS: readonly OptionSpec[] = Object.freeze([
       arg: `<${s.unit}>`,
     }),
   ),
+  { key: 'transport', flag: '--transport', kind: 'enum', values: TRANSPORT_KINDS, default: 'tcp', help: 'tcp, tls (TLS 1.3), ws (WebSocket) or wss (WebSocket over TLS)', group: 'Transport', arg: '<kind>' },
+  { key: 'tlsCert', flag: '--tls-cert', kind: 'string', default: null, help: 'certificate chain (PEM file); required for tls and wss', group: 'Transport', arg: '<file>' },
+  { key: 'tlsKey', flag: '--tls-key', kind: 'string', default: null, help: 'private key of the certificate (PEM file); required for tls and wss', group: 'Transport', arg: '<file>' },
+  { key: 'tlsCa', flag: '--tls-ca', kind: 'string', default: null, help: 'CA certificate(s) (PEM file) that client certificates must chain to', group: 'Transport', arg: '<file>' },
+  { key: 'tlsClientAuth', flag: '--tls-client-auth', kind: 'bool', default: false, help: 'require a client certificate signed by --tls-ca (server-to-server links)', group: 'Transport', arg: '' },
+  { key: 'tlsMinVersion', flag: '--tls-min-version', kind: 'enum', values: ['1.3', '1.2'], default: '1.3', help: 'lowest TLS version accepted; 1.2 adds forward-secret AEAD suites only', group: 'Transport', arg: '<1.3|1.2>' },
+  { key: 'tlsHandshakeTimeoutMs', flag: '--tls-handshake-timeout-ms', kind: 'int', min: TLS_LIMITS.handshakeTimeoutMs.min, max: TLS_LIMITS.handshakeTimeoutMs.max, default: TLS_DEFAULTS.handshakeTimeoutMs, help: 'a TLS handshake or WebSocket upgrade must complete within this time', group: 'Transport', arg: '<ms>' },
+  { key: 'maxPendingHandshakes', flag: '--max-pending-handshakes', kind: 'int', min: TLS_LIMITS.maxPendingHandshakes.min, max: TLS_LIMITS.maxPendingHandshakes.max, default: TLS_DEFAULTS.maxPendingHandshakes, help: 'TLS handshakes / WebSocket upgrades in progress at most; more are closed at accept', group: 'Transport', arg: '<count>' },
+  { key: 'wsPath', flag: '--ws-path', kind: 'string', default: WS_DEFAULTS.path, help: 'URL path of the WebSocket endpoint (ws, wss)', group: 'Transport', arg: '<path>' },
+  { key: 'wsPacketsPerMessage', flag: '--ws-packets-per-message', kind: 'int', min: 1, max: 65_536, default: WS_DEFAULTS.packetsPerMessage, help: 'largest WebSocket message = max-packet-size × this', group: 'Transport', arg: '<count>' },
+  { key: 'auth', flag: '--auth', kind: 'enum', values: ['off', 'jwt'], default: 'off', help: 'off (accept every version-1 client) or jwt (SessionConnectReq must carry a valid JWT)', group: 'Authentication', arg: '<mode>' },
+  { key: 'jwtIssuer', flag: '--jwt-issuer', kind: 'string', default: null, help: 'accepted "iss" (comma-separated for several); required with --auth jwt', group: 'Authentication', arg: '<iss>' },
+  { key: 'jwtAudience', flag: '--jwt-audience', kind: 'string', default: null, help: 'this server\'s audience; a token\'s "aud" must include it; required with --auth jwt', group: 'Authentication', arg: '<aud>' },
+  { key: 'jwtKeys', flag: '--jwt-keys', kind: 'string', default: null, help: 'JWKS JSON file of verification keys by kid (HS256, EdDSA, ES256); reloaded on SIGHUP', group: 'Authentication', arg: '<file>' },
+  { key: 'jwtClockTolerance', flag: '--jwt-clock-tolerance', kind: 'int', min: 0, max: 3600, default: JWT_DEFAULTS.clockToleranceSeconds, help: 'seconds of clock skew allowed for exp, nbf and iat', group: 'Authentication', arg: '<s>' },
+  { key: 'authMaxPending', flag: '--auth-max-pending', kind: 'int', min: 1, max: 1_000_000, default: JWT_DEFAULTS.maxPendingVerifications, help: 'token verifications in progress at most; more handshakes get SERVER_FULL', group: 'Authentication', arg: '<count>' },
   { key: 'logLevel', flag: '--log-level', kind: 'level', default: 'info', help: `log level: ${LOG_LEVELS.join(' | ')} (JSON lines on stderr)`, group: 'Logging and output', arg: '<level>' },
   { key: 'readyJson', flag: '--ready-json', kind: 'bool', default: false, help: 'also print {"event":"ready",...} and {"event":"stopped",...} lines on stdout', group: 'Logging and output', arg: '' },
 ] satisfies OptionSpec[]);
@@ -70,6 +108,8 @@ function schemaOf(s: OptionSpec): object {
       return { type: 'boolean' };
     case 'level':
       return { enum: [...LOG_LEVELS] };
+    case 'enum':
+      return { enum: [...(s.values ?? [])] };
   }
 }
 
@@ -88,10 +128,95 @@ export interface TestServerCliConfig {
   /** Only the limits that were set; the engine fills the rest. */
   limits: Partial<EngineLimits>;
   shutdownDeadlineMs: number;
+  /** Test feature: PongRes delay in ms (0 = off). */
+  injectDelayMs: number;
+  /** `--db`: the DBServer to forward game data requests to, or null. */
+  db: { host: string; port: number; connections: number; requestTimeoutMs: number } | null;
   logLevel: LogLevel;
   readyJson: boolean;
   /** The `--config` file used, if any. */
   configFile: string | null;
+  /** `--transport` and its settings (files are read at start, by main.ts). */
+  transport: TransportCliConfig;
+  /** `--auth` and its settings. */
+  auth: AuthCliConfig;
+}
+
+/** Transport chosen on the command line. */
+export interface TransportCliConfig {
+  kind: TransportKind;
+  /** tls and wss: certificate files and TLS options; null otherwise. */
+  tls: {
+    certFile: string;
+    keyFile: string;
+    caFile: string | null;
+    clientAuth: boolean;
+    minVersion: TlsMinVersion;
+    handshakeTimeoutMs: number;
+    maxPendingHandshakes: number;
+  } | null;
+  /** ws and wss: endpoint and limits of the upgrade; null otherwise. */
+  ws: { path: string; packetsPerMessage: number; upgradeTimeoutMs: number; maxPendingUpgrades: number } | null;
+}
+
+/** Authentication chosen on the command line (`--auth off` by default, for plain benchmarks). */
+export type AuthCliConfig =
+  | { mode: 'off' }
+  | { mode: 'jwt'; issuer: string[]; audience: string[]; keysFile: string; clockToleranceSeconds: number; maxPendingVerifications: number };
+
+const TLS_ONLY_KEYS = ['tlsCert', 'tlsKey', 'tlsCa', 'tlsClientAuth', 'tlsMinVersion'];
+const HANDSHAKE_KEYS = ['tlsHandshakeTimeoutMs', 'maxPendingHandshakes'];
+const WS_KEYS = ['wsPath', 'wsPacketsPerMessage'];
+const JWT_KEYS = ['jwtIssuer', 'jwtAudience', 'jwtKeys', 'jwtClockTolerance', 'authMaxPending'];
+
+const splitList = (v: string): string[] => v.split(',').map((x) => x.trim()).filter((x) => x !== '');
+
+/** Cross-checks transport and auth options (which flags go together); pushes one issue per problem. */
+function resolveSecurity(merged: Values, get: <T>(key: string) => T, issues: string[]): { transport: TransportCliConfig; auth: AuthCliConfig } {
+  const flag = (key: string): string => BY_KEY.get(key)!.flag;
+  const has = (key: string): boolean => merged[key] !== undefined;
+  const kind = get<TransportKind>('transport');
+  const secure = kind === 'tls' || kind === 'wss';
+  const misplaced = (keys: string[], allowed: boolean, where: string): void => {
+    for (const k of keys) if (has(k) && !allowed) issues.push(`${flag(k)} applies only to ${where}, not --transport ${kind}`);
+  };
+  misplaced(TLS_ONLY_KEYS, secure, '--transport tls or wss');
+  misplaced(HANDSHAKE_KEYS, kind !== 'tcp', '--transport tls, ws or wss');
+  misplaced(WS_KEYS, kind === 'ws' || kind === 'wss', '--transport ws or wss');
+  if (secure && (!has('tlsCert') || !has('tlsKey'))) issues.push(`--transport ${kind} needs ${flag('tlsCert')} and ${flag('tlsKey')} (PEM files)`);
+  if (get<boolean>('tlsClientAuth') && !has('tlsCa')) issues.push(`${flag('tlsClientAuth')} needs ${flag('tlsCa')}, the CA that signs client certificates`);
+  const handshakeTimeoutMs = get<number>('tlsHandshakeTimeoutMs');
+  const maxPending = get<number>('maxPendingHandshakes');
+  const transport: TransportCliConfig = {
+    kind,
+    tls: secure
+      ? {
+          certFile: get<string>('tlsCert'),
+          keyFile: get<string>('tlsKey'),
+          caFile: (merged['tlsCa'] as string | undefined) ?? null,
+          clientAuth: get<boolean>('tlsClientAuth'),
+          minVersion: get<string>('tlsMinVersion') === '1.2' ? 'TLSv1.2' : 'TLSv1.3',
+          handshakeTimeoutMs,
+          maxPendingHandshakes: maxPending,
+        }
+      : null,
+    ws: kind === 'ws' || kind === 'wss' ? { path: get<string>('wsPath'), packetsPerMessage: get<number>('wsPacketsPerMessage'), upgradeTimeoutMs: handshakeTimeoutMs, maxPendingUpgrades: maxPending } : null,
+  };
+  const mode = get<'off' | 'jwt'>('auth');
+  misplaced(JWT_KEYS, mode === 'jwt', '--auth jwt');
+  if (mode === 'off') return { transport, auth: { mode } };
+  for (const k of ['jwtIssuer', 'jwtAudience', 'jwtKeys']) if (!has(k)) issues.push(`--auth jwt needs ${flag(k)}`);
+  return {
+    transport,
+    auth: {
+      mode,
+      issuer: splitList(get<string>('jwtIssuer') ?? ''),
+      audience: splitList(get<string>('jwtAudience') ?? ''),
+      keysFile: get<string>('jwtKeys'),
+      clockToleranceSeconds: get<number>('jwtClockTolerance'),
+      maxPendingVerifications: get<number>('authMaxPending'),
+    },
+  };
 }
 
 export type CliParseResult = { help: true } | { help: false; config: TestServerCliConfig };
@@ -237,6 +362,15 @@ export function parseCli(argv: readonly string[], readFile: (path: string) => st
     });
     throw new CliConfigError(TestServerErrorCode.USAGE, issues);
   }
+  const securityIssues: string[] = [];
+  const { transport, auth } = resolveSecurity(merged, get, securityIssues);
+  const dbValue = merged['db'] as string | undefined;
+  const dbAddress = dbValue === undefined ? null : parseDbAddress(dbValue);
+  if (typeof dbAddress === 'string') securityIssues.push(dbAddress);
+  if (dbValue === undefined && (merged['dbConnections'] !== undefined || merged['dbTimeoutMs'] !== undefined)) {
+    securityIssues.push('--db-connections and --db-timeout-ms apply only with --db');
+  }
+  if (securityIssues.length > 0) throw new CliConfigError(TestServerErrorCode.USAGE, securityIssues);
   const host = get<string>('host');
   return {
     help: false,
@@ -246,9 +380,13 @@ export function parseCli(argv: readonly string[], readFile: (path: string) => st
       metrics: get<boolean>('metrics') ? { host: (merged['metricsHost'] as string | undefined) ?? host, port: get<number>('metricsPort') } : null,
       limits,
       shutdownDeadlineMs: get<number>('shutdownDeadlineMs'),
+      injectDelayMs: get<number>('injectDelayMs'),
+      db: dbAddress === null || typeof dbAddress === 'string' ? null : { ...dbAddress, connections: get<number>('dbConnections'), requestTimeoutMs: get<number>('dbTimeoutMs') },
       logLevel: get<LogLevel>('logLevel'),
       readyJson: get<boolean>('readyJson'),
       configFile,
+      transport,
+      auth,
     },
   };
 }
@@ -268,7 +406,7 @@ export function helpText(): string {
     '       node --import tsx reference-server/test-server/main.ts [flags]',
     '',
   ];
-  const groups = ['Server', 'Metrics', 'Limits', 'Logging and output'] as const;
+  const groups = ['Server', 'Transport', 'Authentication', 'Metrics', 'Limits', 'Logging and output'] as const;
   for (const g of groups) {
     lines.push(g === 'Limits' ? 'Limits (each firing is counted in nmt_limit_hits_total):' : `${g}:`);
     for (const s of OPTION_SPECS.filter((o) => o.group === g)) {
@@ -286,6 +424,7 @@ export function helpText(): string {
     '',
     'Signals: SIGINT or SIGTERM → graceful shutdown (ServerShutdown notice to every session), exit 0.',
     '         A second signal forces exit with code 1.',
+    '         SIGHUP reloads --jwt-keys and the TLS certificate files (key and certificate rotation).',
     `Exit codes: ${ExitCode.OK} clean shutdown or --help, ${ExitCode.FAILURE} unexpected failure, ${ExitCode.USAGE} invalid flags or config file,`,
     `            ${ExitCode.LISTEN} a port could not be bound (in use, permission denied, unknown address).`,
     '',

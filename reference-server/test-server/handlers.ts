@@ -7,9 +7,12 @@
  * the batched flush.
  *
  * The handshake accepts any client speaking protocol version 1; an
- * {@link Authenticator} (JWT arrives later) can be plugged in without
- * touching the engine. It may be async: the session stays Connecting until
- * it answers, and a second SessionConnectReq meanwhile is AlreadyConnected.
+ * {@link Authenticator} (the JWT authenticator of reference-server/auth, or
+ * any hook) can be plugged in without touching the engine. It may be async:
+ * the session stays Connecting until it answers, and a second
+ * SessionConnectReq meanwhile is AlreadyConnected. An accepted verdict may
+ * grant a role (`session.role`), which the registry checks for packets
+ * registered with one (ServerStatsReq needs `admin`).
  */
 import {
   ConnectResult,
@@ -20,11 +23,15 @@ import {
   PacketId,
   ProtocolError,
   ProtocolErrorCode,
+  SERVER_STATS_RES_SIZE,
   SESSION_CONNECT_RES_SIZE,
+  decodeServerStatsReq,
   decodeSessionConnectReq,
   nowMicros,
   writePongFromPing,
+  writeServerStatsRes,
   writeSessionConnectRes,
+  type ServerStatsRes,
 } from '../../protocol/index.ts';
 import type { PacketHandler, Session } from '../engine/index.ts';
 
@@ -38,7 +45,13 @@ export interface AuthRequest {
 
 /** An authenticator's verdict. */
 export type AuthResult =
-  | { ok: true; /** Stored in `session.attachment`. */ identity?: unknown }
+  | {
+      ok: true;
+      /** Stored in `session.attachment`. */
+      identity?: unknown;
+      /** Stored in `session.role`; packets registered with a role need it. Default none. */
+      role?: string | null;
+    }
   | {
       ok: false;
       /** Short reason for the DisconnectNotice text (no secrets). */
@@ -57,6 +70,31 @@ export function onPingReq(session: Session, buf: Buffer, offset: number, size: n
   }
   const at = session.reserve(PONG_RES_SIZE, PacketId.PongRes);
   writePongFromPing(session.out, at, buf, offset, nowMicros());
+}
+
+/**
+ * PingReq → PongRes `delayMs` later: TestServer `--inject-delay-ms`, a test
+ * feature that makes the server deliberately slow (e.g. to prove a CI
+ * regression gate trips). It is registered instead of {@link onPingReq} only
+ * when the delay is above 0, so the normal ping path pays nothing for it. One
+ * timer per ping is fine here: a delayed server is not a benchmark subject.
+ */
+export function createDelayedPingHandler(delayMs: number): PacketHandler {
+  return function onPingReqDelayed(session: Session, buf: Buffer, offset: number, size: number): void {
+    if (size !== PING_REQ_SIZE) {
+      throw new ProtocolError(ProtocolErrorCode.MALFORMED_PAYLOAD, `PingReq: expected ${PING_REQ_SIZE} bytes, got ${size}`);
+    }
+    // The frame is a view valid only during this call: keep a copy for the timer.
+    const ping = Buffer.from(buf.subarray(offset, offset + size));
+    setTimeout(sendDelayedPong, delayMs, session, ping).unref();
+  };
+}
+
+function sendDelayedPong(session: Session, ping: Buffer): void {
+  // The peer may have left meanwhile; reserve() on a closing session would discard anyway.
+  if (!session.isOpen) return;
+  const at = session.reserve(PONG_RES_SIZE, PacketId.PongRes);
+  writePongFromPing(session.out, at, ping, 0, nowMicros());
 }
 
 function writeConnectRes(session: Session, result: ConnectResult): void {
@@ -79,6 +117,7 @@ function completeAuth(session: Session, verdict: AuthResult): void {
   if (!session.isOpen) return;
   if (verdict.ok) {
     session.attachment = verdict.identity;
+    session.role = verdict.role ?? null;
     acceptHandshake(session);
   } else {
     rejectHandshake(session, verdict.result ?? ConnectResult.AuthFailed, verdict.text);
@@ -111,5 +150,23 @@ export function createHandshakeHandler(authenticate: Authenticator | null): Pack
       return (verdict as PromiseLike<AuthResult>).then((v) => completeAuth(session, v));
     }
     completeAuth(session, verdict as AuthResult);
+  };
+}
+
+/** The counters ServerStatsRes reports (everything but the echoed requestId). */
+export type ServerStatsSnapshot = Omit<ServerStatsRes, 'requestId'>;
+
+/**
+ * 0x0200 ServerStatsReq → 0x0201 ServerStatsRes with `snapshot()`'s
+ * counters. Registered with the `admin` role: the registry refuses other
+ * sessions with Forbidden before this runs. A request that is not 8 bytes
+ * is MalformedPayload.
+ */
+export function createServerStatsHandler(snapshot: () => ServerStatsSnapshot): PacketHandler {
+  return function onServerStatsReq(session: Session, buf: Buffer, offset: number, size: number): void {
+    const { requestId } = decodeServerStatsReq(buf, offset, size);
+    const stats = snapshot();
+    const at = session.reserve(SERVER_STATS_RES_SIZE, PacketId.ServerStatsRes);
+    writeServerStatsRes(session.out, at, { requestId, ...stats });
   };
 }
