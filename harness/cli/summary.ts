@@ -9,6 +9,7 @@
 import type { HistogramSummary } from '../metrics/histogram.ts';
 import { formatValue } from '../thresholds/format.ts';
 import type { ResultsV1 } from '../runner/results.ts';
+import { formatCalibration } from '../calibrate/report.ts';
 
 const t = (v: number): string => formatValue(v, 'time');
 
@@ -122,6 +123,10 @@ export function formatSummary(r: ResultsV1, resultsPath: string | null): string 
       x.reason ?? '',
     ]);
     out.push(...table(trows, () => false));
+  }
+  if (r.calibration !== undefined) {
+    out.push('');
+    out.push(formatCalibration(r.calibration).trimEnd());
   }
   out.push('');
   out.push(`result: ${STATUS_TEXT[r.run.status] ?? r.run.status} (exit ${r.exitCode})${resultsPath === null ? '' : ` — ${resultsPath}`}`);

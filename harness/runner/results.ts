@@ -10,8 +10,10 @@
  *   ├─ summary              overall + per phase: per request, connections, errors, iterations
  *   ├─ histograms           HDR-encoded, overall + per phase: recompute any percentile later
  *   ├─ server, harness      resource use, saturation findings
- *   └─ thresholds, warnings, exitCode
+ *   ├─ thresholds, warnings, exitCode
+ *   └─ calibration          (when the run calibrated) ours as fractions of the C reference
  */
+import type { CalibrationReport } from '../calibrate/types.ts';
 import type { Endpoint } from '../executors/types.ts';
 import type { MetricsAggregator } from '../metrics/aggregator.ts';
 import type { SecondPoint } from '../metrics/series.ts';
@@ -28,6 +30,7 @@ import type { Scenario, TargetConfig } from '../scenario/types.ts';
 import type { ThresholdResult } from '../thresholds/types.ts';
 import type { ServerProcessInfo } from './embedded-servers.ts';
 import type { Environment } from './environment.ts';
+import { ExitCode } from './exit-codes.ts';
 import type { StopReason } from './ipc.ts';
 import { phaseDurationMs } from './phase-plan.ts';
 import type { WorkerCountDecision } from './worker-count.ts';
@@ -45,6 +48,7 @@ export const WarningCode = {
   SERVER_MONITOR: 'NMT_WARN_SERVER_MONITOR',
   WORKER: 'NMT_WARN_WORKER',
   METRICS: 'NMT_WARN_METRICS',
+  CALIBRATION_SKIPPED: 'NMT_WARN_CALIBRATION_SKIPPED',
 } as const;
 
 /** A warning in results and output. Codes are listed in docs/results.md. */
@@ -152,6 +156,8 @@ export interface ResultsV1 {
   thresholds: ThresholdResult[];
   warnings: RunWarning[];
   exitCode: number;
+  /** Present when the run calibrated (`--calibrate` or `calibrate:`): see docs/results.md. */
+  calibration?: CalibrationReport;
 }
 
 /** Everything {@link buildResults} needs besides the aggregator. */
@@ -290,4 +296,44 @@ export function buildResults(agg: MetricsAggregator, input: ResultsInput): Resul
     warnings: input.warnings,
     exitCode: input.exitCode,
   };
+}
+
+/** Exit codes by precedence (docs/running.md): 105 > 130 > 99 > 98 (regression gate, harness/report) > 0. */
+const EXIT_PRECEDENCE: readonly number[] = [ExitCode.RunError, ExitCode.Interrupted, ExitCode.ThresholdsFailed, 98, ExitCode.Pass];
+
+function worseExit(a: number, b: number): number {
+  const rank = (c: number): number => {
+    const i = EXIT_PRECEDENCE.indexOf(c);
+    return i < 0 ? -1 : i;
+  };
+  return rank(a) <= rank(b) ? a : b;
+}
+
+/**
+ * Puts a calibration report into results and folds its outcome into the
+ * run's status and exit code (precedence 105 > 130 > 99 > 0):
+ * - a comparison whose target failed, or could not be checked, fails like a threshold (99);
+ * - calibration that could not be done (status `error`) is a run error (105, `run.error`);
+ * - no C compiler (status `skipped`) is a warning (NMT_WARN_CALIBRATION_SKIPPED).
+ */
+export function attachCalibration(results: ResultsV1, report: CalibrationReport): void {
+  results.calibration = report;
+  let exit = results.exitCode;
+  if (report.status === 'skipped') {
+    results.warnings.push({ code: WarningCode.CALIBRATION_SKIPPED, message: report.message ?? 'calibration skipped' });
+  }
+  if (report.status === 'error') {
+    results.run.error ??= { code: report.code ?? 'NMT_CAL_ERROR', message: report.message ?? 'calibration failed', stderrTail: null };
+    exit = worseExit(exit, ExitCode.RunError);
+  }
+  if (report.status === 'interrupted') exit = worseExit(exit, ExitCode.Interrupted);
+  if (report.comparisons.some((c) => c.ok === false)) exit = worseExit(exit, ExitCode.ThresholdsFailed);
+  results.exitCode = exit;
+  const status: Record<number, RunStatus> = {
+    [ExitCode.RunError]: 'error',
+    [ExitCode.Interrupted]: 'interrupted',
+    [ExitCode.ThresholdsFailed]: 'thresholds-failed',
+    [ExitCode.Pass]: 'passed',
+  };
+  results.run.status = status[exit] ?? results.run.status;
 }

@@ -12,7 +12,13 @@ const files = readdirSync(dir).filter((f) => f.endsWith('.yaml'));
 
 describe('shipped scenarios', () => {
   it('are all there', () => {
-    expect(files.sort()).toEqual(['10k-clients.yaml', 'connect-storm.yaml', 'foreign-protocol.yaml', 'open-rate.yaml', 'ping.yaml']);
+    expect(files.sort()).toEqual([
+      '10k-clients.yaml', 'connect-storm.yaml', 'crud.yaml', 'db-direct.yaml', 'foreign-protocol.yaml', 'open-rate.yaml',
+      // Issue 7 (docs/performance.md): one per row of the performance table.
+      'perf-handshake.yaml', 'perf-harness-ping.yaml', 'perf-harness-pipelined.yaml', 'perf-memory.yaml',
+      'perf-server-ping.yaml', 'perf-server-pipelined.yaml', 'perf-sessions.yaml',
+      'ping.yaml',
+    ]);
   });
 
   it.each(files)('%s prepares cleanly and has thresholds', (file) => {
@@ -20,7 +26,8 @@ describe('shipped scenarios', () => {
     c.prepare();
     expect(c.scenario.name).toBe(file.replace(/\.yaml$/, ''));
     expect(c.scenario.thresholds.length).toBeGreaterThan(0);
-    expect(c.workers.workers).toBe(1);
+    // 50,000 sessions need several processes (20,000 files each): the scenario asks for 4 workers.
+    expect(c.workers.workers).toBe(file === 'perf-sessions.yaml' ? 4 : 1);
     expect(c.aggregator.phaseNames.length).toBe(c.scenario.phases.length);
   });
 });

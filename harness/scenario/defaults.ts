@@ -45,4 +45,24 @@ export const DEFAULTS = {
     abortOnFail: false,
     delayAbortEvalMs: 0,
   },
+  /** `calibrate:` (also what `--calibrate` and `calibrate: true` run). */
+  calibrate: {
+    warmupMs: 1_000,
+    durationMs: 3_000,
+    repeats: 3,
+    /** `compare[].connections` */
+    connections: 100,
+    /** `compare[].inflight` */
+    inflight: 1,
+    /** `compare[].size`: a PingReq. */
+    size: 16,
+    /** The comparisons run when `compare` is not given: the issue-7 rows, report only. */
+    compare: [
+      { kind: 'server', inflight: 1 },
+      { kind: 'server', inflight: 16 },
+      { kind: 'harness', inflight: 1 },
+      { kind: 'harness', inflight: 16 },
+      { kind: 'handshake', inflight: 1 },
+    ],
+  },
 } as const;

@@ -8,6 +8,7 @@ import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { parseThreshold } from '../thresholds/parse.ts';
 import { ThresholdError } from '../thresholds/errors.ts';
+import { normaliseCalibrate } from './calibrate.ts';
 import type { CheckContext } from './check-context.ts';
 import { DEFAULTS } from './defaults.ts';
 import { normalisePhases } from './phases.ts';
@@ -55,14 +56,17 @@ export function normaliseScenario(raw: Raw, source: string, ctx: CheckContext, l
   const flow = normaliseFlow(rawFlow, ctx);
   const phases = normalisePhases(raw.phases as unknown[], ctx);
   const thresholds = normaliseThresholds((raw.thresholds ?? []) as unknown[], phases, [flow.onStart, flow.iteration, flow.onStop], ctx);
+  const server = normaliseServer((raw.server ?? {}) as Raw, ctx);
+  const catalogue = normaliseCatalogue(raw.catalogue as string | undefined, ctx);
+  const calibrate = normaliseCalibrate(raw.calibrate, server, catalogue, ctx);
 
   return {
     name: raw.name as string,
     description: (raw.description as string | undefined) ?? DEFAULTS.description,
     source,
     target: normaliseTarget(raw.target),
-    server: normaliseServer((raw.server ?? {}) as Raw, ctx),
-    catalogue: normaliseCatalogue(raw.catalogue as string | undefined, ctx),
+    server,
+    catalogue,
     workers: raw.workers === undefined || raw.workers === 'auto' ? DEFAULTS.workers : (raw.workers as number),
     connect,
     variables,
@@ -71,6 +75,8 @@ export function normaliseScenario(raw: Raw, source: string, ctx: CheckContext, l
     phases,
     thresholds,
     defaultTimeoutMs: ctx.defaultTimeoutMs,
+    // Only present when asked for, so scenarios without it keep their exact shape.
+    ...(calibrate === undefined ? {} : { calibrate }),
   };
 }
 

@@ -232,6 +232,42 @@ function phaseChain(i: number): SchemaObject {
 
 const stepsSchema: SchemaObject = { type: 'array', items: ref('step') };
 
+/** One `calibrate.compare` entry: a kind name, or a mapping with options. */
+const CALIBRATION_KINDS = ['server', 'harness', 'handshake'] as const;
+const calibrationCompare: SchemaObject = stringOr(
+  { enum: [...CALIBRATION_KINDS], nmtHint: `is not a comparison (${CALIBRATION_KINDS.join(', ')})` },
+  typeHint(
+    'a comparison name (server, harness, handshake) or a mapping { kind, inflight, minRatio, … }',
+    obj(
+      {
+        kind: { enum: [...CALIBRATION_KINDS], nmtHint: `must be one of ${CALIBRATION_KINDS.join(', ')}` },
+        name: { type: 'string', pattern: TAG_VALUE, nmtHint: TAG_HINT },
+        connections: count(1, { integer: true, max: 1_000_000 }),
+        inflight: count(1, { integer: true, max: 4096 }),
+        size: { type: 'integer', minimum: 16, maximum: 65535 },
+        minRatio: { type: 'number', exclusiveMinimum: 0 },
+      },
+      ['kind'],
+    ),
+  ),
+);
+
+/** `calibrate: true`, or a mapping (docs/scenarios.md "calibrate"). */
+const calibrateSchema: SchemaObject = {
+  if: { type: 'boolean' },
+  then: {},
+  else: typeHint(
+    'true, false, or a mapping { warmup, duration, repeats, connections, compare }',
+    obj({
+      warmup: duration('zero'),
+      duration: duration('positive'),
+      repeats: count(1, { integer: true, max: 100 }),
+      connections: count(1, { integer: true, max: 1_000_000 }),
+      compare: { type: 'array', minItems: 1, items: calibrationCompare },
+    }),
+  ),
+};
+
 /** The whole scenario document. */
 export const scenarioSchema: SchemaObject = {
   $defs: { step: stepSchema, steps: stepsSchema, think: thinkSchema },
@@ -302,6 +338,7 @@ export const scenarioSchema: SchemaObject = {
         ),
       },
       phases: { type: 'array', minItems: 1, items: { type: 'object', nmtTypeHint: 'a mapping { executor, … }', ...phaseChain(0) } },
+      calibrate: calibrateSchema,
       thresholds: {
         type: 'array',
         items: stringOr(

@@ -178,6 +178,41 @@ export interface ThresholdConfig {
   parsed?: ParsedThreshold;
 }
 
+/** What a calibration comparison measures (docs/performance.md). */
+export type CalibrationKind = 'server' | 'harness' | 'handshake';
+
+/**
+ * One comparison of `calibrate:`: ours against the C reference, measured
+ * back to back with the same driver, `repeats` times.
+ * - `server`: the C load-client drives the C pong-server, then our server (TestServer or the target).
+ * - `harness`: the C load-client, then our harness, drive the C pong-server.
+ * - `handshake`: the C load-client loops connect + SessionConnect + close against both servers.
+ */
+export interface CalibrationCompare {
+  /** Unique; names the comparison in results and reports (default `<kind>-c<connections>-k<inflight>[-s<size>]`). */
+  name: string;
+  kind: CalibrationKind;
+  /** Connections (handshake: concurrent connect loops). */
+  connections: number;
+  /** Requests in flight per connection (closed loop); 1 for handshake. */
+  inflight: number;
+  /** Request size in bytes: 16 = PingReq; larger = calibration EchoReq of that size (harness only). */
+  size: number;
+  /** Target: the median ratio must be at least this; null = report only. */
+  minRatio: number | null;
+}
+
+/** `calibrate:`: measure ours against the machine's limit in the same run (docs/performance.md). */
+export interface CalibrateConfig {
+  /** Untimed time before each measured window (JIT, connections settling). */
+  warmupMs: number;
+  /** Measured window of each measurement. */
+  durationMs: number;
+  /** Measurement pairs per comparison (ours and the reference, alternating order); the median ratio is reported. */
+  repeats: number;
+  compare: CalibrationCompare[];
+}
+
 export interface Scenario {
   name: string;
   description: string;
@@ -198,4 +233,6 @@ export interface Scenario {
   thresholds: ThresholdConfig[];
   /** Request timeout used when a step gives none. */
   defaultTimeoutMs: number;
+  /** `calibrate:` — absent when the scenario does not calibrate (the CLI's `--calibrate` then uses the defaults). */
+  calibrate?: CalibrateConfig;
 }

@@ -12,6 +12,10 @@
  * - Socket events go to module-level functions (`this` = socket), the
  *   connection is found through a symbol on the socket: no closure per packet.
  * - The connection is the decoder's FrameSink; frames arrive as views.
+ * - Reads go into one buffer shared by every connection of the process
+ *   (net's `onread`): no Buffer and no stream 'data' event per read. Safe
+ *   because a read is delivered and decoded synchronously; the decoder
+ *   copies the tail of a split frame before the buffer is reused.
  * - Outbound packets go into an {@link OutboundBatch}; the first packet of
  *   a turn queues a `process.nextTick` flush, so a turn costs one
  *   `socket.write` however many packets it produced.
@@ -30,6 +34,7 @@ import type { ProtocolError } from '../../protocol/errors.ts';
 import { ErrorKind, type MetricsRecorder } from '../metrics/recorder.ts';
 import type { Endpoint } from '../executors/types.ts';
 import { matches, PendingTable, type ExpectSpec, type PendingRequest, type RequestOwner } from './expect.ts';
+import { beginRead, endRead, now as clockNow } from './clock.ts';
 import { OutboundBatch } from './outbound-batch.ts';
 import {
   CONNECT_OK,
@@ -84,6 +89,11 @@ const CLOSED = 5;
 
 const CONN = Symbol('vuConnection');
 type ConnSocket = Socket & { [CONN]?: VuConnection };
+
+/** Size of the shared read buffer: one read takes at most this much (Node's own default read size). */
+const READ_BUFFER_SIZE = 64 * 1024;
+/** The read buffer shared by every connection of this process (see the module comment). */
+const READ_BUFFER = Buffer.allocUnsafe(READ_BUFFER_SIZE);
 
 export class VuConnection implements FrameSink, Sweepable {
   sweepIndex = -1;
@@ -140,7 +150,13 @@ export class VuConnection implements FrameSink, Sweepable {
     this.env.socketOpened();
     let socket: ConnSocket;
     try {
-      socket = netConnect({ host: endpoint.host, port: endpoint.port, localAddress, noDelay: true });
+      socket = netConnect({
+        host: endpoint.host,
+        port: endpoint.port,
+        localAddress,
+        noDelay: true,
+        onread: { buffer: READ_BUFFER, callback: onSocketRead },
+      });
     } catch (err) {
       // Bad options throw synchronously; report like any connect failure, but
       // from the next tick so the owner is never re-entered from open().
@@ -152,7 +168,6 @@ export class VuConnection implements FrameSink, Sweepable {
     socket[CONN] = this;
     this.socket = socket;
     socket.on('connect', onSocketConnect);
-    socket.on('data', onSocketData);
     socket.on('drain', onSocketDrain);
     socket.on('error', onSocketError);
     socket.on('close', onSocketClose);
@@ -248,7 +263,7 @@ export class VuConnection implements FrameSink, Sweepable {
       }
       if (!matches(req, buf, offset, decoded)) continue;
       pending.release(i);
-      const now = performance.now();
+      const now = clockNow();
       const uncorrected = Math.round((now - req.sentAt) * 1000);
       const corrected = Math.round((now - req.intendedAt) * 1000);
       this.env.recorder.responseReceived(req.reqIndex, corrected, uncorrected, size);
@@ -267,7 +282,7 @@ export class VuConnection implements FrameSink, Sweepable {
    */
   expect(spec: ExpectSpec, owner: RequestOwner, reqIndex: number, intendedAt: number, lagMs: number): PendingRequest {
     const req = this.pending.acquire();
-    const now = performance.now();
+    const now = clockNow();
     req.owner = owner;
     req.spec = spec;
     req.reqIndex = reqIndex;
@@ -312,9 +327,14 @@ export class VuConnection implements FrameSink, Sweepable {
     if (this.state === OPEN) this.owner.onWritable(this);
   }
 
-  /** @internal socket 'data' */
-  handleData(chunk: Buffer): void {
-    this.decoder.push(chunk);
+  /** @internal a read of `length` bytes into `buf` (the shared read buffer), valid during the call only. */
+  handleData(buf: Buffer, length: number): void {
+    beginRead();
+    try {
+      this.decoder.push(buf, 0, length);
+    } finally {
+      endRead();
+    }
   }
 
   /** @internal socket 'error' (always followed by 'close') */
@@ -448,8 +468,10 @@ function onSocketConnect(this: ConnSocket): void {
   this[CONN]?.handleConnect();
 }
 
-function onSocketData(this: ConnSocket, chunk: Buffer): void {
-  this[CONN]?.handleData(chunk);
+/** net `onread` callback: `this` is the socket. Returning true keeps reading. */
+function onSocketRead(this: ConnSocket, length: number, buf: Uint8Array): boolean {
+  this[CONN]?.handleData(buf as Buffer, length);
+  return true;
 }
 
 function onSocketDrain(this: ConnSocket): void {

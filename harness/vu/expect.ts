@@ -62,52 +62,77 @@ export class PendingRequest {
 }
 
 /**
- * The outstanding requests of one connection: live ones first, recycled
- * slots after them, so a warm connection allocates nothing per request.
+ * The outstanding requests of one connection, oldest first, in a ring of
+ * recycled slots, so a warm connection allocates nothing per request:
  *
- *   slots: [live][live][live][free][free]
- *                            └ count
+ *   ring: [free][live0][live1][live2][free]…     live i = ring[(head + i) & mask]
+ *                └ head
+ *
+ * A server answers a connection's requests in order, so the response is
+ * almost always for live 0: matching tries it first and releasing it is
+ * O(1) (head moves on). Releasing another one (a timeout, an out-of-order
+ * answer) shifts the younger ones down to keep the order.
  */
 export class PendingTable {
-  private readonly slots: PendingRequest[] = [];
-  /** Number of live requests (slots[0 .. count)). */
+  /** Slots; the length is a power of two (or 0 before the first request). */
+  private ring: PendingRequest[] = [];
+  private mask = -1;
+  private head = 0;
+  /** Number of live requests. */
   count = 0;
 
-  /** Live request i (0 ≤ i < count). */
+  /** Live request i (0 ≤ i < count), oldest first. */
   at(i: number): PendingRequest {
-    return this.slots[i]!;
+    return this.ring[(this.head + i) & this.mask]!;
   }
 
-  /** A slot for a new live request (reused when possible). */
+  /** A slot for a new live request, after the others (reused when possible). */
   acquire(): PendingRequest {
-    let req = this.slots[this.count];
-    if (req === undefined) {
-      req = new PendingRequest();
-      this.slots.push(req);
-    }
+    if (this.count === this.ring.length) this.grow();
+    const req = this.ring[(this.head + this.count) & this.mask]!;
     this.count++;
     return req;
   }
 
-  /** Ends live request i: swapped with the last live one, its slot returns to the pool. */
+  /** Ends live request i; the others keep their order, its slot returns to the pool. */
   release(i: number): void {
-    const last = --this.count;
-    if (i !== last) {
-      const slots = this.slots;
-      const req = slots[i]!;
-      slots[i] = slots[last]!;
-      slots[last] = req;
+    const ring = this.ring;
+    const mask = this.mask;
+    if (i === 0) {
+      this.head = (this.head + 1) & mask;
+      this.count--;
+      return;
     }
+    const head = this.head;
+    const last = this.count - 1;
+    const req = ring[(head + i) & mask]!;
+    for (let j = i; j < last; j++) ring[(head + j) & mask] = ring[(head + j + 1) & mask]!;
+    ring[(head + last) & mask] = req;
+    this.count--;
   }
 
-  /** Removes and returns the last live request, or undefined. */
+  /** Removes and returns the youngest live request, or undefined. */
   pop(): PendingRequest | undefined {
-    return this.count > 0 ? this.slots[--this.count] : undefined;
+    if (this.count === 0) return undefined;
+    this.count--;
+    return this.ring[(this.head + this.count) & this.mask];
   }
 
   /** Forgets every live request (their owners are not told). */
   clear(): void {
     this.count = 0;
+  }
+
+  /** Doubles the ring (it is full): live requests move to the front in order, new slots follow. */
+  private grow(): void {
+    const old = this.ring;
+    const size = old.length === 0 ? 1 : old.length * 2;
+    const ring = new Array<PendingRequest>(size);
+    for (let i = 0; i < old.length; i++) ring[i] = old[(this.head + i) & this.mask]!;
+    for (let i = old.length; i < size; i++) ring[i] = new PendingRequest();
+    this.ring = ring;
+    this.mask = size - 1;
+    this.head = 0;
   }
 }
 

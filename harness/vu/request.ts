@@ -3,7 +3,7 @@
  * into the connection's batch, count it, and register the expectation. Used
  * by VU flows and by constant-request-rate, which sends on its own clock.
  */
-import { nowMicros } from '../../protocol/packets.ts';
+import { nowEpochMicros } from './clock.ts';
 import { ErrorKind, type MetricsRecorder } from '../metrics/recorder.ts';
 import type { TemplateContext } from '../scenario/templates.ts';
 import type { VuConnection } from './connection.ts';
@@ -42,7 +42,7 @@ export function issueRequest(
     const seq = conn.pingSeq;
     conn.pingSeq = (seq + 1) >>> 0;
     const values = conn.pingValues;
-    values.clientTime = nowMicros();
+    values.clientTime = nowEpochMicros();
     values.seq = seq;
     let size: number;
     try {

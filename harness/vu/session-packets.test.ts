@@ -79,18 +79,47 @@ describe('resolveSessionPackets', () => {
 });
 
 describe('PendingTable', () => {
-  it('recycles slots: release swaps with the last live one, acquire reuses freed slots', () => {
+  it('keeps requests oldest first: releasing the oldest is O(1), others keep their order', () => {
     const t = new PendingTable();
     const a = t.acquire();
     const b = t.acquire();
     const c = t.acquire();
     t.release(0);
     expect(t.count).toBe(2);
-    expect([t.at(0), t.at(1)]).toEqual([c, b]);
-    expect(t.acquire()).toBe(a);
-    expect(t.pop()).toBe(a);
+    expect([t.at(0), t.at(1)]).toEqual([b, c]);
+    const d = t.acquire();
+    expect([t.at(0), t.at(1), t.at(2)]).toEqual([b, c, d]);
+    t.release(1);
+    expect([t.at(0), t.at(1)]).toEqual([b, d]);
+    expect(t.pop()).toBe(d);
+    expect(t.pop()).toBe(b);
+    expect(t.pop()).toBeUndefined();
+    void a;
+  });
+
+  it('recycles slots: a warm table allocates nothing, the ring wraps around', () => {
+    const t = new PendingTable();
+    const first = [t.acquire(), t.acquire(), t.acquire(), t.acquire()];
+    for (let i = 0; i < 4; i++) t.release(0);
+    expect(t.count).toBe(0);
+    // 1000 requests, 3 in flight at a time, answered in order: only the 4 slots are ever used.
+    const seen = new Set(first);
+    for (let i = 0; i < 1000; i++) {
+      seen.add(t.acquire());
+      if (t.count === 3) t.release(0);
+    }
+    expect(seen.size).toBe(4);
     t.clear();
     expect(t.count).toBe(0);
     expect(t.pop()).toBeUndefined();
+  });
+
+  it('grows past its capacity keeping the order', () => {
+    const t = new PendingTable();
+    const reqs = Array.from({ length: 3 }, () => t.acquire());
+    t.release(0); // head moves: the next growth must re-lay the ring in order
+    reqs.push(...Array.from({ length: 6 }, () => t.acquire()));
+    expect(t.count).toBe(8);
+    expect(Array.from({ length: 8 }, (_, i) => t.at(i))).toEqual(reqs.slice(1));
   });
 });

@@ -24,6 +24,7 @@
  * iterations are not counted in `iterations`.
  */
 import { nowMicros } from '../../protocol/packets.ts';
+import { now as clockNow } from './clock.ts';
 import { ErrorKind } from '../metrics/recorder.ts';
 import type { TemplateContext } from '../scenario/templates.ts';
 import { VuConnection, type ConnectionOwner } from './connection.ts';
@@ -201,7 +202,7 @@ export class VirtualUser implements TemplateContext, Timed, ConnectionOwner, Req
 
   private beginIteration(intendedAt: number): void {
     this.iteration = this.iterationsStarted++;
-    const late = performance.now() - intendedAt;
+    const late = clockNow() - intendedAt;
     this.lagMs = late > 0 ? late : 0; // NaN (closed model) compares false → 0
     this.run(ITERATION, this.rt.flow.iteration);
   }
