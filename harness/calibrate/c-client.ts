@@ -76,7 +76,7 @@ export function childFailure(
 ): CalibrationError {
   const tail = outcome.stderrTail;
   const quote = tail === '' ? '' : `; its last output:\n${tail}`;
-  if (outcome.stoppedBy === 'abort') return new CalibrationError(CalibrationErrorCode.INTERRUPTED, `${what} was stopped: calibration interrupted`);
+  if (outcome.stoppedBy === 'abort') return new CalibrationError(CalibrationErrorCode.INTERRUPTED, 'calibration interrupted (Ctrl-C / SIGTERM)');
   if (outcome.stoppedBy === 'timeout') {
     return new CalibrationError(CalibrationErrorCode.TIMEOUT, `${what} did not finish within ${timeoutMs} ms${quote}`, tail || null);
   }

@@ -91,7 +91,7 @@ describe.skipIf(tools === null)('a short calibration', () => {
   it('stops at once when interrupted, reporting what it had and stopping its servers', async () => {
     const abort = new AbortController();
     const pending = runCalibration({
-      config: { ...config(defaultCalibrateConfig(4).compare.slice(0, 1)), durationMs: 60_000 },
+      config: { ...config(defaultCalibrateConfig(4).compare.slice(0, 2)), durationMs: 60_000 },
       projectRoot: PROJECT_ROOT,
       tools: tools!,
       signal: abort.signal,
@@ -102,7 +102,8 @@ describe.skipIf(tools === null)('a short calibration', () => {
     const report = await pending;
     expect(report.status).toBe('interrupted');
     expect(report.code).toBe(CalibrationErrorCode.INTERRUPTED);
-    expect(report.comparisons[0]!.problem).toMatch(/not run: .*interrupted/);
+    expect(report.message).toBe('calibration interrupted (Ctrl-C / SIGTERM)');
+    expect(report.comparisons.map((c) => c.problem)).toEqual(['interrupted after 0 of 2 pair(s)', 'not run: calibration interrupted']);
     for (const s of report.servers) expect(alive(s.pid)).toBe(false);
   });
 

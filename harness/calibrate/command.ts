@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { ExitCode } from '../runner/exit-codes.ts';
 import { defaultCalibrateConfig } from '../scenario/calibrate.ts';
 import type { CalibrateConfig, Scenario } from '../scenario/types.ts';
+import type { CalibrationTools } from './build.ts';
 import { failedTargets, formatCalibration } from './report.ts';
 import { runCalibration } from './run.ts';
 import type { CalibrationReport } from './types.ts';
@@ -65,13 +66,23 @@ export interface CalibrationCommandOptions extends CalibrateRunOptions {
   json: boolean;
   stdout: (text: string) => void;
   stderr: (text: string) => void;
+  /** The comparisons; default: {@link defaultCalibrateConfig} (what `--calibrate` runs). */
+  config?: CalibrateConfig;
+  /** Already built programs (tests); default: build them. */
+  tools?: CalibrationTools;
 }
 
 /** `npm run bench -- --calibrate` without a scenario; returns the exit code. */
 export async function calibrationCommand(options: CalibrationCommandOptions): Promise<number> {
-  const config = defaultCalibrateConfig();
+  const config = options.config ?? defaultCalibrateConfig();
   options.log(`calibrating: ${config.compare.map((c) => c.name).join(', ')} (${config.repeats} pair(s) each)`);
-  const report = await runCalibration({ config, projectRoot: options.projectRoot, signal: options.signal, log: options.log });
+  const report = await runCalibration({
+    config,
+    projectRoot: options.projectRoot,
+    signal: options.signal,
+    log: options.log,
+    ...(options.tools === undefined ? {} : { tools: options.tools }),
+  });
   let exit = calibrationExitCode(report);
   let written: string | null = null;
   try {

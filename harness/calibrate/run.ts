@@ -128,6 +128,7 @@ export async function runCalibration(options: CalibrationOptions): Promise<Calib
   const report = emptyReport(config, started);
   const servers: CalibrationServer[] = [];
   const done = new Set<string>();
+  const ourLabel = options.target ? `${options.target.host}:${options.target.port}` : 'TestServer';
   const finish = (status: CalibrationReport['status'], err: CalibrationError | null): CalibrationReport => {
     report.status = status;
     report.code = err?.code ?? null;
@@ -135,8 +136,15 @@ export async function runCalibration(options: CalibrationOptions): Promise<Calib
     // Comparisons that never ran still appear, so a target that could not be checked fails visibly.
     for (const c of config.compare) {
       if (done.has(c.name)) continue;
-      const why = err === null ? 'not run' : status === 'skipped' ? err.message : `not run: ${err.message.split('\n')[0]}`;
-      report.comparisons.push(summariseComparison(c, labels(c, 'our server'), [], why));
+      const why =
+        err === null
+          ? 'not run'
+          : status === 'skipped'
+            ? err.message
+            : status === 'interrupted'
+              ? 'not run: calibration interrupted'
+              : `not run: ${err.message.split('\n')[0]}`;
+      report.comparisons.push(summariseComparison(c, labels(c, ourLabel), [], why));
     }
     report.durationMs = Math.round(performance.now() - t0);
     return report;
@@ -178,9 +186,10 @@ export async function runCalibration(options: CalibrationOptions): Promise<Calib
 
     for (const c of config.compare) {
       if (options.signal?.aborted === true) throw new CalibrationError(CalibrationErrorCode.INTERRUPTED, 'calibration interrupted');
-      const result = await runComparison(c, { tools, options, reference, ours, log });
+      const { result, interrupted } = await runComparison(c, { tools, options, reference, ours, log });
       report.comparisons.push(result);
       done.add(c.name);
+      if (interrupted) throw new CalibrationError(CalibrationErrorCode.INTERRUPTED, 'calibration interrupted (Ctrl-C / SIGTERM)');
     }
     return finish('measured', null);
   } catch (err) {
@@ -215,8 +224,11 @@ interface ComparisonEnv {
   log: (line: string) => void;
 }
 
-/** Measures one comparison's pairs. Interrupts propagate; other failures end the comparison with a problem. */
-async function runComparison(c: CalibrationCompare, env: ComparisonEnv): Promise<ComparisonResult> {
+/**
+ * Measures one comparison's pairs. A failure ends the comparison with a
+ * problem; an interrupt too, keeping the pairs measured so far, and says so.
+ */
+async function runComparison(c: CalibrationCompare, env: ComparisonEnv): Promise<{ result: ComparisonResult; interrupted: boolean }> {
   const { config } = env.options;
   const ourLabel = env.ours?.label ?? 'our server';
   const lab = labels(c, ourLabel);
@@ -267,8 +279,10 @@ async function runComparison(c: CalibrationCompare, env: ComparisonEnv): Promise
       );
     }
   } catch (err) {
-    if (!(err instanceof CalibrationError) || err.code === CalibrationErrorCode.INTERRUPTED) throw err;
-    return summariseComparison(c, lab, pairs, err.message);
+    if (!(err instanceof CalibrationError)) throw err;
+    const interrupted = err.code === CalibrationErrorCode.INTERRUPTED;
+    const why = interrupted ? `interrupted after ${pairs.length} of ${config.repeats} pair(s)` : err.message;
+    return { result: summariseComparison(c, lab, pairs, why), interrupted };
   }
-  return summariseComparison(c, lab, pairs);
+  return { result: summariseComparison(c, lab, pairs), interrupted: false };
 }
