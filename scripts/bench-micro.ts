@@ -20,6 +20,7 @@ import { dirname, resolve } from 'node:path';
 import { Bench } from 'tinybench';
 import { recordingCases } from '../harness/metrics/recording.bench.ts';
 import { thresholdCases } from '../harness/thresholds/evaluate.bench.ts';
+import { issueCases } from '../harness/vu/issue.bench.ts';
 import { decoderCases } from '../protocol/decoder.bench.ts';
 import { packetCases } from '../protocol/packets.bench.ts';
 
@@ -34,6 +35,7 @@ const SUITES: readonly { suite: string; cases: () => MicroCase[] }[] = [
   { suite: 'protocol/packets', cases: packetCases },
   { suite: 'protocol/decoder', cases: decoderCases },
   { suite: 'harness/metrics/recording', cases: recordingCases },
+  { suite: 'harness/vu', cases: issueCases },
   { suite: 'harness/thresholds', cases: thresholdCases },
 ];
 

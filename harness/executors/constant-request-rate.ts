@@ -24,6 +24,7 @@ import type { ErrorKind } from '../metrics/recorder.ts';
 import type { PendingRequest, RequestOwner } from '../vu/expect.ts';
 import { compileRequest, type RequestInstr } from '../vu/program.ts';
 import type { VuRuntime } from '../vu/runtime.ts';
+import { now as clockNow } from '../vu/clock.ts';
 import { AWAITING, issueRequest } from '../vu/request.ts';
 import type { Timed } from '../vu/scheduler.ts';
 import { VirtualUser, type VuListener } from '../vu/virtual-user.ts';
@@ -100,9 +101,14 @@ class RateConnection implements RequestOwner, Timed {
     if (intended < this.endAt) rt.scheduler.schedule(this, intended);
   }
 
-  /** Capacity freed (response, failure, drain): send what is owed. */
+  /**
+   * Capacity freed (response, failure, drain): send what is owed. The VU
+   * clock is the instant of the socket read being handled (one clock read per
+   * read, not one per response: 2.9 % of the harness at 16 in flight), or the
+   * live clock outside a read (a drain, a sweep).
+   */
   private freed(): void {
-    if (this.stalled) this.pump(performance.now());
+    if (this.stalled) this.pump(clockNow());
     this.owner.connectionProgress(this);
   }
 

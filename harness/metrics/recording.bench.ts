@@ -1,7 +1,8 @@
 /**
  * Histogram recording as the harness does it: one `recordMicros` per
  * latency sample on the hot path, the whole `responseReceived` of a worker
- * (counters + corrected and uncorrected histograms), and the once-a-second
+ * (counters + corrected and uncorrected histograms: one record when the two
+ * are equal, as in closed models, two otherwise), and the once-a-second
  * cold path (a worker's delta encoded, the coordinator's merge).
  *
  *   npm run bench:micro -- --filter recording
@@ -58,12 +59,22 @@ export function recordingCases(): MicroCase[] {
       },
     },
     {
-      name: 'WorkerRecorder.responseReceived (counters + 2 histograms)',
+      name: 'WorkerRecorder.responseReceived, closed model (corrected = uncorrected: 1 record)',
       ops: 1000,
       fn: () => {
         for (let i = 0; i < 1000; i++) {
           const v = values[at++ & 0xffff]!;
           recorder.responseReceived(ping, v, v, 24);
+        }
+      },
+    },
+    {
+      name: 'WorkerRecorder.responseReceived, open model (corrected > uncorrected: 2 records)',
+      ops: 1000,
+      fn: () => {
+        for (let i = 0; i < 1000; i++) {
+          const v = values[at++ & 0xffff]!;
+          recorder.responseReceived(ping, v + 100, v, 24);
         }
       },
     },

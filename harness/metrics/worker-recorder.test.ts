@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { WorkerRecorder } from './worker-recorder.ts';
 import { ErrorKind } from './recorder.ts';
 import { ERROR_KINDS, ERROR_KIND_INDEX, assertDelta } from './delta.ts';
-import { decodeHistogram } from './histogram.ts';
+import { createRecordingHistogram, decodeHistogram, encodeHistogram, recordMicros } from './histogram.ts';
 
 describe('WorkerRecorder', () => {
   it('interns request names once', () => {
@@ -75,6 +75,42 @@ describe('WorkerRecorder', () => {
     for (let i = 0; i < 3; i++) r.sessionClosed();
     const d = r.takeDelta(0, 1000, 0, true, null);
     expect(d.connections).toMatchObject({ open: 2, maxOpen: 5, closed: 3 });
+    r.dispose();
+  });
+
+  it('records equal corrected/uncorrected pairs once, with the same deltas as recording both', () => {
+    const r = new WorkerRecorder(0);
+    const req = r.requestIndex('PingReq');
+    const corrected = createRecordingHistogram();
+    const uncorrected = createRecordingHistogram();
+    // Closed-model pairs (equal), open-model pairs (corrected larger) and edge values, over two deltas.
+    for (let second = 0; second < 2; second++) {
+      for (let i = 0; i < 5000; i++) {
+        const u = (i * 7919 + second * 13) % 250_000;
+        const c = i % 3 === 0 ? u + (i % 1000) * 17 : u;
+        r.responseReceived(req, c, u, 24);
+        recordMicros(corrected, c);
+        recordMicros(uncorrected, u);
+      }
+      r.responseReceived(req, 0, 0, 24);
+      r.responseReceived(req, 70_000_000, 70_000_000, 24);
+      r.responseReceived(req, 70_000_000, 5, 24);
+      for (const [c, u] of [[0, 0], [70_000_000, 70_000_000], [70_000_000, 5]] as const) {
+        recordMicros(corrected, c);
+        recordMicros(uncorrected, u);
+      }
+      const d = r.takeDelta(second * 1000, second * 1000 + 1000, second, true, null);
+      expect(d.requests[0]!.responses).toBe(5003);
+      expect(d.requests[0]!.latency).toBe(encodeHistogram(corrected));
+      expect(d.requests[0]!.latencyUncorrected).toBe(encodeHistogram(uncorrected));
+      expect(decodeHistogram(d.requests[0]!.latency!).totalCount).toBe(5003);
+      corrected.reset();
+      uncorrected.reset();
+    }
+    // Nothing carries over into an idle interval.
+    expect(r.takeDelta(2000, 3000, 2, true, null).requests).toEqual([]);
+    corrected.destroy();
+    uncorrected.destroy();
     r.dispose();
   });
 

@@ -7,7 +7,14 @@
  *
  *   sent[r] responses[r] bytesOut[r] bytesIn[r]      plain number arrays
  *   reqErrors[r * K + kind]                          K = ERROR_KINDS.length
- *   latency[r] latencyUncorrected[r]                 HDR histograms (µs)
+ *   latency[r] latencyUncorrected[r] latencySame[r]  HDR histograms (µs)
+ *
+ * A response whose corrected and uncorrected latencies are the same value
+ * (every closed-model response) is recorded once, into latencySame[r];
+ * only differing pairs go into both latency[r] and latencyUncorrected[r].
+ * takeDelta adds latencySame[r] into both before encoding: HDR addition is
+ * exact, so the deltas are the same as recording every value twice, for one
+ * histogram record per response instead of two (and one addition per second).
  *
  * Hot-path methods only index arrays and call `recordValue`: no allocation,
  * no I/O. Arrays grow only in `requestIndex`, which executors call at setup.
@@ -50,6 +57,8 @@ export class WorkerRecorder implements MetricsRecorder {
   private readonly reqErrors: number[] = [];
   private readonly latency: Histogram[] = [];
   private readonly latencyUncorrected: Histogram[] = [];
+  /** Samples whose corrected and uncorrected values are equal, recorded once (see the module comment). */
+  private readonly latencySame: Histogram[] = [];
 
   private readonly errors = new Array<number>(K).fill(0);
   private totalBytesIn = 0;
@@ -97,6 +106,7 @@ export class WorkerRecorder implements MetricsRecorder {
     for (let k = 0; k < K; k++) this.reqErrors.push(0);
     this.latency.push(createRecordingHistogram());
     this.latencyUncorrected.push(createRecordingHistogram());
+    this.latencySame.push(createRecordingHistogram());
     return i;
   }
 
@@ -110,6 +120,10 @@ export class WorkerRecorder implements MetricsRecorder {
     this.responses[request]! += 1;
     this.reqBytesIn[request]! += bytes;
     this.totalBytesIn += bytes;
+    if (correctedMicros === uncorrectedMicros) {
+      recordMicros(this.latencySame[request]!, correctedMicros);
+      return;
+    }
     recordMicros(this.latency[request]!, correctedMicros);
     recordMicros(this.latencyUncorrected[request]!, uncorrectedMicros);
   }
@@ -173,6 +187,12 @@ export class WorkerRecorder implements MetricsRecorder {
     for (let r = 0; r < this.names.length; r++) {
       const lat = this.latency[r]!;
       const latU = this.latencyUncorrected[r]!;
+      const same = this.latencySame[r]!;
+      if (same.totalCount > 0) {
+        lat.add(same);
+        latU.add(same);
+        same.reset();
+      }
       let errs = 0;
       for (let k = 0; k < K; k++) errs += this.reqErrors[r * K + k]!;
       if (this.sent[r] === 0 && this.responses[r] === 0 && errs === 0 && lat.totalCount === 0) continue;

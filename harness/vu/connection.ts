@@ -17,8 +17,10 @@
  *   because a read is delivered and decoded synchronously; the decoder
  *   copies the tail of a split frame before the buffer is reused.
  * - Outbound packets go into an {@link OutboundBatch}; the first packet of
- *   a turn queues a `process.nextTick` flush, so a turn costs one
- *   `socket.write` however many packets it produced.
+ *   a turn registers a flush at the end of the socket read being handled
+ *   (clock.ts `flushAtReadEnd`) or, outside a read, queues a
+ *   `process.nextTick` flush — so a turn costs one `socket.write` however
+ *   many packets it produced.
  * - `write()` returning false marks the connection blocked (counted); senders
  *   check {@link VuConnection.blocked} and wait for `onWritable`.
  * - Deadlines (connect, requests, close grace) are checked by the worker's
@@ -302,7 +304,8 @@ export class VuConnection implements FrameSink, Sweepable {
     const size = this.batch.append(codec, values);
     if (!this.flushQueued) {
       this.flushQueued = true;
-      process.nextTick(flushConnection, this);
+      // During a socket read: flushed when the read's pass ends (clock.ts); else on the next tick.
+      if (!this.batch.flushAfterRead(this)) process.nextTick(flushConnection, this);
     }
     return size;
   }

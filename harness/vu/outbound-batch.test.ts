@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { builtinCatalogue } from '../../protocol/catalogue/index.ts';
 import { encodePingReq, encodeSessionConnectReq } from '../../protocol/packets.ts';
+import { beginRead, endRead } from './clock.ts';
 import { OutboundBatch } from './outbound-batch.ts';
+import { pingTemplateCodec } from './ping-template.ts';
 
 describe('OutboundBatch', () => {
   const catalogue = builtinCatalogue();
@@ -33,6 +35,33 @@ describe('OutboundBatch', () => {
     expect(first.readUInt32LE(199 * 16 + 12)).toBe(199);
     batch.append(ping, { clientTime: 0, seq: 7777 });
     expect(first.readUInt32LE(12)).toBe(0); // not overwritten by the next turn
+  });
+
+  it('batches template-written PingReqs byte for byte like the catalogue encoder', () => {
+    const fast = pingTemplateCodec(ping);
+    const a = new OutboundBatch();
+    const b = new OutboundBatch();
+    for (let i = 0; i < 100; i++) {
+      const values = { clientTime: 1_764_000_000_000_000 + i * 997, seq: (i * 2654435761) >>> 0 };
+      a.append(fast, values);
+      b.append(ping, values);
+    }
+    expect(a.take()!.equals(b.take()!)).toBe(true);
+  });
+
+  it('has its owner flushed when the socket read being handled ends, and only then', () => {
+    const batch = new OutboundBatch();
+    const flushed: Buffer[] = [];
+    const owner = { flush: (): void => void flushed.push(batch.take()!) };
+    expect(batch.flushAfterRead(owner)).toBe(false); // outside a read: the owner uses the next tick
+    beginRead();
+    batch.append(ping, { clientTime: 1, seq: 1 });
+    expect(batch.flushAfterRead(owner)).toBe(true);
+    batch.append(ping, { clientTime: 2, seq: 2 });
+    expect(flushed).toEqual([]);
+    endRead();
+    expect(flushed.map((b) => b.length)).toEqual([32]);
+    expect(batch.size).toBe(0);
   });
 
   it('leaves the batch unchanged when values do not encode', () => {

@@ -12,6 +12,7 @@
  * out a copy: one small allocation per turn instead of one per packet.
  */
 import type { PacketCodec } from '../../protocol/catalogue/index.ts';
+import { flushAtReadEnd, type ReadEndFlush } from './clock.ts';
 
 /** Initial size of the staging buffer; it doubles when a turn produces more. */
 const STAGING_INITIAL = 1024;
@@ -55,6 +56,15 @@ export class OutboundBatch {
     const out = Buffer.allocUnsafe(length);
     this.staging.copy(out, 0, 0, length);
     return out;
+  }
+
+  /**
+   * Schedules `owner`'s flush of this batch at the end of the socket read
+   * being handled (see clock.ts); false outside a read, when the owner
+   * flushes on the next tick instead.
+   */
+  flushAfterRead(owner: ReadEndFlush): boolean {
+    return flushAtReadEnd(owner);
   }
 
   /** Drops whatever is queued. */

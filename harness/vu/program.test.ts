@@ -36,6 +36,21 @@ describe('compileProgram', () => {
     expect(p.connects).toBe(false);
   });
 
+  it('sends pings through the PingReq template, which writes what the catalogue encoder writes', () => {
+    const e = env();
+    const instr = compileRequest(ping, e, 'flow.iteration[0]');
+    const catalogueCodec = e.catalogue.byName('PingReq')!;
+    expect(instr.op).toBe(Op.Ping);
+    expect(instr.codec.encodeInto).not.toBe(catalogueCodec.encodeInto);
+    expect(instr.codec.name).toBe('PingReq');
+    const values = { clientTime: 1_764_000_123_456_789, seq: 4_000_000_001 };
+    const a = Buffer.alloc(16);
+    const b = Buffer.alloc(16);
+    instr.codec.encodeInto(a, 0, values);
+    catalogueCodec.encodeInto(b, 0, values);
+    expect(a.toString('hex')).toBe(b.toString('hex'));
+  });
+
   it('interns request names once in the recorder', () => {
     const e = env();
     compileProgram(

@@ -19,6 +19,7 @@ import { compileValue, type CompiledValue } from '../scenario/templates.ts';
 import type { Step } from '../scenario/types.ts';
 import { VuError, VuErrorCode } from './errors.ts';
 import { compileExpect, readerFor, type ExpectSpec } from './expect.ts';
+import { pingTemplateCodec } from './ping-template.ts';
 import { thinkSampler, type ThinkSampler } from './think.ts';
 
 export const Op = {
@@ -42,6 +43,7 @@ export interface DisconnectInstr {
 export interface PingInstr {
   readonly op: typeof Op.Ping;
   readonly reqIndex: number;
+  /** PingReq; written from a preallocated template when it has the usual shape (ping-template.ts). */
   readonly codec: PacketCodec;
   readonly expect: ExpectSpec;
 }
@@ -181,7 +183,7 @@ export function compileRequest(
       needsDecode: seqReader === null,
       timeoutMs: step.timeoutMs,
     };
-    return { op: Op.Ping, reqIndex: env.recorder.requestIndex(ping.name), codec: ping, expect };
+    return { op: Op.Ping, reqIndex: env.recorder.requestIndex(ping.name), codec: pingTemplateCodec(ping), expect };
   }
   const codec = catalogue.byName(step.packet);
   if (codec === undefined) {
