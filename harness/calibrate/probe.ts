@@ -15,6 +15,7 @@
  * with two recorder deltas (window start, window end), like the C client's.
  * Runs in its own process (probe-main.ts) so it has a core to itself.
  */
+import { PLAIN_TCP } from '../security/client-security.ts';
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { BUILTIN_CATALOGUE_PATH, builtinCatalogue, parseCatalogue, type Catalogue } from '../../protocol/catalogue/index.ts';
@@ -165,6 +166,7 @@ export async function measureHarness(spec: LoadSpec, server: string, signal: Abo
     scenario,
     catalogue,
     endpoints: [{ host: spec.host, port: spec.port }],
+    security: PLAIN_TCP,
     segment: { index: 0, count: 1 },
     recorder,
     signal: stop.signal,

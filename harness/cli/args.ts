@@ -2,6 +2,7 @@
  * Command-line parsing for `npm run bench`. Every problem is collected and
  * reported at once as a {@link RunError} `NMT_RUN_USAGE` (exit 104).
  */
+import { TRANSPORT_KINDS, type TransportKind } from '../scenario/types.ts';
 import { parseDurationMs } from '../scenario/units.ts';
 import { RunError, RunErrorCode } from '../runner/errors.ts';
 
@@ -13,6 +14,8 @@ export interface BenchArgs {
   help: boolean;
   scenario: string;
   target?: string;
+  /** `--transport`: run the scenario over another transport. */
+  transport?: TransportKind;
   durationMs?: number;
   workers?: number;
   out?: string;
@@ -30,7 +33,7 @@ export interface BenchArgs {
   reportsDir?: string;
 }
 
-const VALUE_FLAGS = ['--target', '--duration', '--workers', '--out', '--baseline', '--fail-on-regression', '--repeat', '--reports-dir'] as const;
+const VALUE_FLAGS = ['--target', '--transport', '--duration', '--workers', '--out', '--baseline', '--fail-on-regression', '--repeat', '--reports-dir'] as const;
 const BOOL_FLAGS = ['--json', '--quiet', '--calibrate', '--help', '-h'] as const;
 const ALL_FLAGS = [...VALUE_FLAGS, ...BOOL_FLAGS];
 
@@ -77,6 +80,10 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
         if (!/^[^\s:]+:\d+$/.test(value) && !/^\[[0-9a-fA-F:]+\]:\d+$/.test(value)) {
           issues.push(`--target must be host:port (e.g. 127.0.0.1:7000), got '${value}'`);
         } else out.target = value;
+        break;
+      case '--transport':
+        if (!(TRANSPORT_KINDS as readonly string[]).includes(value)) issues.push(`--transport must be one of ${TRANSPORT_KINDS.join(', ')}, got '${value}'`);
+        else out.transport = value as TransportKind;
         break;
       case '--duration': {
         const ms = parseDurationMs(value);

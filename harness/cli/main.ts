@@ -128,6 +128,7 @@ async function main(argv: readonly string[]): Promise<number> {
     : (line: string) => process.stderr.write(`${tty ? '\r\x1b[K' : ''}[bench] ${line}\n`);
   const overrides = {
     ...(args.target === undefined ? {} : { target: args.target }),
+    ...(args.transport === undefined ? {} : { transport: args.transport }),
     ...(args.durationMs === undefined ? {} : { durationMs: args.durationMs }),
   };
   const reportsDir = resolve(args.reportsDir ?? 'reports');

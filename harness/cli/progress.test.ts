@@ -60,3 +60,24 @@ describe('ProgressTracker', () => {
     expect(lines.join('\n')).not.toContain('\r');
   });
 });
+
+describe('ProgressTracker on a handshake loop', () => {
+  it('shows new sessions per second when no requests are answered', () => {
+    const sink = new Sink();
+    const agg = new MetricsAggregator({ workers: 1, phaseNames: ['handshakes'] });
+    const p = new ProgressTracker({ stream: sink, tty: true, phases: [{ name: 'handshakes', durationMs: 1000 }], totalMs: 1000 });
+    p.attach(agg);
+    const w = new WorkerRecorder(0);
+    for (let i = 0; i < 250; i++) {
+      w.connectAttempted();
+      w.connectEstablished(100);
+      w.sessionOpened(200);
+      w.sessionClosed();
+    }
+    agg.addDelta(w.takeDelta(0, 1000, 0, true, null));
+    agg.finish();
+    p.stop();
+    w.dispose();
+    expect(sink.text).toContain('conns 0  new 250/s  errors 0');
+  });
+});

@@ -75,6 +75,8 @@ export class ProgressTracker {
       `p50 ${lat === null ? '-' : formatValue(lat.p50, 'time')}`,
       `p99 ${lat === null ? '-' : formatValue(lat.p99, 'time')}`,
       `conns ${p.connections.open}`,
+      // Handshake loops (connect/disconnect) answer no requests: their rate is new sessions per second.
+      ...(p.responses === 0 && p.connections.established > 0 ? [`new ${formatValue(p.connections.established, 'rate')}`] : []),
       `errors ${this.errors}`,
     ];
     return parts.join('  ');

@@ -76,6 +76,7 @@ export function formatSummary(r: ResultsV1, resultsPath: string | null): string 
   out.push(conn.join(', '));
   // A protocol without a handshake opens sessions with a 0 µs "handshake": nothing to show.
   if (c.connectTime.count > 0) out.push(`  connect time   p50 ${t(c.connectTime.p50)}  p99 ${t(c.connectTime.p99)}  max ${t(c.connectTime.max)}`);
+  if (c.tlsTime !== undefined && c.tlsTime.count > 0) out.push(`  TLS handshake  p50 ${t(c.tlsTime.p50)}  p99 ${t(c.tlsTime.p99)}  max ${t(c.tlsTime.max)}`);
   if (c.handshakeTime.count > 0 && c.handshakeTime.max > 0) out.push(`  handshake time p50 ${t(c.handshakeTime.p50)}  p99 ${t(c.handshakeTime.p99)}  max ${t(c.handshakeTime.max)}`);
   const kinds = Object.entries(o.errors.byKind).map(([k, n]) => `${k} ${n}`);
   out.push(

@@ -12,6 +12,8 @@ Options:
   --target host:port     drive this server instead of the scenario's target;
                          without any target the harness starts the reference
                          TestServer (or scenario server.command) itself
+  --transport <t>        tcp, tls, ws or wss instead of the scenario's transport
+                         (the embedded TestServer is started to match)
   --duration <d>         run time, e.g. 30s, 2m, 1m30s: sets a single constant
                          phase's duration, or scales every phase proportionally
   --workers <n>          worker processes (default: scenario 'workers', else

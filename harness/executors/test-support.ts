@@ -3,6 +3,7 @@
  * a recorder that keeps every sample, a small `node:net` v1 server with
  * knobs for stalls, rejections and notices, and a WorkerContext builder.
  */
+import { PLAIN_TCP, type ClientSecurity } from '../security/client-security.ts';
 import { createServer, type Server, type Socket } from 'node:net';
 import { builtinCatalogue } from '../../protocol/catalogue/index.ts';
 import type { Catalogue } from '../../protocol/catalogue/index.ts';
@@ -38,6 +39,7 @@ export class SampleRecorder implements MetricsRecorder {
   established = 0;
   connectMicros: number[] = [];
   handshakeMicros: number[] = [];
+  tlsMicros: number[] = [];
   sessionsOpen = 0;
   sessionsMax = 0;
   sessionsClosed = 0;
@@ -84,6 +86,10 @@ export class SampleRecorder implements MetricsRecorder {
   connectFailed(kind: ErrorKind): void {
     this.connectFailures.set(kind, (this.connectFailures.get(kind) ?? 0) + 1);
   }
+  tlsEstablished(micros: number): void {
+    this.tlsMicros.push(micros);
+  }
+
   sessionOpened(handshakeMicros: number): void {
     this.handshakeMicros.push(handshakeMicros);
     this.sessionsOpen++;
@@ -286,8 +292,10 @@ export function workerContext(opts: {
   signal?: AbortSignal;
   catalogue?: Catalogue;
   feeders?: WorkerContext['feeders'];
+  security?: ClientSecurity;
 }): WorkerContext {
   return {
+    security: opts.security ?? PLAIN_TCP,
     scenario: opts.scenario,
     catalogue: opts.catalogue ?? builtinCatalogue(),
     endpoints: opts.endpoints,

@@ -11,6 +11,7 @@
  * execution segments): e.g. VUs / rates split so that the sum over all
  * workers equals the scenario's figure exactly.
  */
+import type { ClientSecurity } from '../security/client-security.ts';
 import type { Catalogue } from '../../protocol/catalogue/index.ts';
 import type { MetricsRecorder } from '../metrics/recorder.ts';
 import type { Phase, Scenario } from '../scenario/types.ts';
@@ -32,6 +33,8 @@ export interface WorkerContext {
   catalogue: Catalogue;
   /** Servers to drive; VUs are spread over them round-robin by global VU id. */
   endpoints: Endpoint[];
+  /** Transport, TLS material and JWT signing key, resolved by the coordinator. */
+  security: ClientSecurity;
   segment: ExecutionSegment;
   recorder: MetricsRecorder;
   /** Aborted on Ctrl-C, abortOnFail, or a coordinator error: stop starting work, finish within gracefulStop. */

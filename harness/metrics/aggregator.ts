@@ -110,6 +110,7 @@ export class MetricsAggregator extends EventEmitter<AggregatorEvents> implements
     const latU = d.requests.map((r) => (r.latencyUncorrected === null ? null : decodeHistogram(r.latencyUncorrected)));
     const connectTime = d.connectTime === null ? null : decodeHistogram(d.connectTime);
     const handshakeTime = d.handshakeTime === null ? null : decodeHistogram(d.handshakeTime);
+    const tlsTime = d.tlsTime === null ? null : decodeHistogram(d.tlsTime);
     for (const t of [this.run, phase]) {
       t.cover(d.startMs, d.endMs);
       for (let i = 0; i < d.requests.length; i++) {
@@ -134,6 +135,7 @@ export class MetricsAggregator extends EventEmitter<AggregatorEvents> implements
       t.dropped += d.dropped;
       addIf(t.connectTime, connectTime);
       addIf(t.handshakeTime, handshakeTime);
+      addIf(t.tlsTime, tlsTime);
     }
     if (d.self !== null) {
       this.selfSamples.push(d.self);

@@ -91,6 +91,8 @@ export interface MetricsDelta {
   connectTime: string | null;
   /** Handshake time (µs), null when empty. */
   handshakeTime: string | null;
+  /** TLS handshake time (µs), null when empty (always, over tcp and ws). */
+  tlsTime: string | null;
   iterations: number;
   dropped: number;
   /** Worker self-monitoring; null for deltas taken at phase boundaries (too short to mean anything). */
@@ -126,7 +128,7 @@ export function assertDelta(value: unknown): asserts value is MetricsDelta {
   }
   if (typeof d.tick !== 'boolean') fail(`'tick' is not a boolean`);
   if (!isNumArray(d.errors, ERROR_KINDS.length)) fail(`'errors' is not ${ERROR_KINDS.length} numbers`);
-  if (!isHist(d.connectTime) || !isHist(d.handshakeTime)) fail(`'connectTime'/'handshakeTime' is not a string or null`);
+  if (!isHist(d.connectTime) || !isHist(d.handshakeTime) || !isHist(d.tlsTime)) fail(`'connectTime'/'handshakeTime'/'tlsTime' is not a string or null`);
   const c = d.connections as Record<string, unknown> | undefined;
   if (typeof c !== 'object' || c === null) fail(`'connections' is missing`);
   for (const k of ['attempted', 'established', 'failed', 'closed', 'open', 'maxOpen']) {

@@ -146,6 +146,8 @@ export function resolveMetric(view: MetricView, q: MetricQuery): number | undefi
       return histogramStat(t.connectTime, q.stat);
     case 'handshake.time':
       return histogramStat(t.handshakeTime, q.stat);
+    case 'tls.time':
+      return histogramStat(t.tlsTime, q.stat);
     case 'rps': {
       const packet = q.tags.packet;
       if (q.stat === 'mean') {

@@ -48,7 +48,14 @@ export const METRICS: Readonly<Record<string, MetricInfo>> = {
     stats: HISTOGRAM_STATS,
     statUnits: { count: 'count' },
     tags: ['phase'],
-    description: 'TCP (or TLS) connection establishment time.',
+    description: 'Time until packets can flow: TCP connect, plus the TLS handshake (tls, wss) and the WebSocket upgrade (ws, wss).',
+  },
+  'tls.time': {
+    unit: 'time',
+    stats: HISTOGRAM_STATS,
+    statUnits: { count: 'count' },
+    tags: ['phase'],
+    description: 'TLS handshake alone: TCP connected → handshake done (transports tls and wss; empty otherwise).',
   },
   'handshake.time': {
     unit: 'time',
@@ -83,7 +90,7 @@ export const METRICS: Readonly<Record<string, MetricInfo>> = {
     statUnits: { rate: 'ratio' },
     tags: ['kind', 'packet', 'phase'],
     description:
-      'Errors; `rate` = errors / (requests + connection attempts). Kinds: refused, timeout, violation, unexpected, closed, connect-timeout, handshake-rejected, auth, other.',
+      'Errors; `rate` = errors / (requests + connection attempts). Kinds: refused, timeout, violation, unexpected, closed, connect-timeout, handshake-rejected, auth, tls, other.',
   },
   connections: {
     unit: 'count',

@@ -18,6 +18,8 @@ export const ErrorKind = {
   ConnectTimeout: 'connect-timeout',
   HandshakeRejected: 'handshake-rejected',
   Auth: 'auth',
+  /** The TLS handshake failed (certificate not trusted, wrong name, no common version). */
+  Tls: 'tls',
   Other: 'other',
 } as const;
 export type ErrorKind = (typeof ErrorKind)[keyof typeof ErrorKind];
@@ -44,8 +46,10 @@ export interface MetricsRecorder {
   error(kind: ErrorKind, request: number): void;
 
   connectAttempted(): void;
-  /** TCP/TLS connection established after `micros`. */
+  /** The transport is ready after `micros`: TCP connected (+ TLS handshake, + WebSocket upgrade). */
   connectEstablished(micros: number): void;
+  /** The TLS handshake finished `micros` after TCP connected (transports tls and wss). */
+  tlsEstablished(micros: number): void;
   /**
    * A connection attempt (TCP or handshake) failed. Counted in
    * `connections.failed` AND as an error of `kind` (`errors{kind:…}`), so

@@ -5,7 +5,7 @@
  *   Totals
  *   ├─ requests: name → RequestTotals { sent, responses, bytes, errors[K], latency, latencyUncorrected }
  *   ├─ errors[K], bytes, connections, iterations
- *   ├─ connectTime, handshakeTime               (HDR, µs)
+ *   ├─ connectTime, handshakeTime, tlsTime      (HDR, µs)
  *   └─ firstMs / lastMs                         (time covered, ms since run start)
  */
 import type { Histogram } from './histogram.ts';
@@ -50,6 +50,7 @@ export class Totals {
   dropped = 0;
   readonly connectTime: Histogram = createMergeHistogram();
   readonly handshakeTime: Histogram = createMergeHistogram();
+  readonly tlsTime: Histogram = createMergeHistogram();
   /** Earliest interval start and latest interval end seen, ms since run start (NaN before any delta). */
   firstMs = Number.NaN;
   lastMs = Number.NaN;

@@ -74,6 +74,7 @@ export class WorkerRecorder implements MetricsRecorder {
   private dropped = 0;
   private readonly connectTime: Histogram = createRecordingHistogram();
   private readonly handshakeTime: Histogram = createRecordingHistogram();
+  private readonly tlsTime: Histogram = createRecordingHistogram();
 
   constructor(worker: number) {
     this.worker = worker;
@@ -149,6 +150,10 @@ export class WorkerRecorder implements MetricsRecorder {
   connectEstablished(micros: number): void {
     this.established += 1;
     recordMicros(this.connectTime, micros);
+  }
+
+  tlsEstablished(micros: number): void {
+    recordMicros(this.tlsTime, micros);
   }
 
   /** Counts a failed connection attempt, and an error of `kind` (callers do not call `error()` as well). */
@@ -236,6 +241,7 @@ export class WorkerRecorder implements MetricsRecorder {
       },
       connectTime: encodeOrNull(this.connectTime),
       handshakeTime: encodeOrNull(this.handshakeTime),
+      tlsTime: encodeOrNull(this.tlsTime),
       iterations: this.iterations,
       dropped: this.dropped,
       self,
@@ -253,6 +259,7 @@ export class WorkerRecorder implements MetricsRecorder {
     this.dropped = 0;
     this.connectTime.reset();
     this.handshakeTime.reset();
+    this.tlsTime.reset();
     return delta;
   }
 
@@ -260,7 +267,9 @@ export class WorkerRecorder implements MetricsRecorder {
   dispose(): void {
     for (const h of this.latency) h.destroy();
     for (const h of this.latencyUncorrected) h.destroy();
+    for (const h of this.latencySame) h.destroy();
     this.connectTime.destroy();
     this.handshakeTime.destroy();
+    this.tlsTime.destroy();
   }
 }

@@ -80,6 +80,7 @@ export function extractMetrics(r: ResultsV1): MetricValue[] {
   if (c.handshakeTime.count > 0 && c.handshakeTime.max > 0) {
     add('connections.handshake.p99', 'handshake time p99', 'time', 'lower', false, c.handshakeTime.p99);
   }
+  if (c.tlsTime !== undefined && c.tlsTime.count > 0) add('connections.tls.p99', 'TLS handshake p99', 'time', 'lower', false, c.tlsTime.p99);
   add('server.rss.max', 'server RSS max', 'bytes', 'lower', true, r.server.rssBytes?.max);
   add('server.cpu.mean', 'server CPU mean', 'percent', 'lower', false, r.server.cpuPercent?.mean);
   add('harness.cpu.mean', 'harness CPU mean', 'percent', 'lower', false, r.harness.cpuPercent?.mean);

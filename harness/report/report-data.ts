@@ -249,6 +249,9 @@ export function buildTables(r: ResultsV1, comparison: Comparison | null = null):
       { key: 'max open', value: c.maxOpen === null ? '-' : String(c.maxOpen) },
       { key: 'established per second', value: rate(c.ratePerSec) },
       { key: 'connect time p50 / p99 / max', value: c.connectTime.count === 0 ? '-' : `${t(c.connectTime.p50)} / ${t(c.connectTime.p99)} / ${t(c.connectTime.max)}` },
+      ...(c.tlsTime !== undefined && c.tlsTime.count > 0
+        ? [{ key: 'TLS handshake p50 / p99 / max', value: `${t(c.tlsTime.p50)} / ${t(c.tlsTime.p99)} / ${t(c.tlsTime.max)}` }]
+        : []),
       { key: 'handshake time p50 / p99 / max', value: c.handshakeTime.count === 0 || c.handshakeTime.max === 0 ? '-' : `${t(c.handshakeTime.p50)} / ${t(c.handshakeTime.p99)} / ${t(c.handshakeTime.max)}` },
       { key: 'iterations completed / dropped', value: `${o.iterations.completed} / ${o.iterations.dropped}` },
     ],

@@ -11,6 +11,8 @@
  * abortOnFail threshold — the servers the harness started are stopped and
  * results with everything measured so far are produced.
  */
+import { prepareSecurity, type PreparedSecurity } from '../security/prepare.ts';
+import { PLAIN_TCP } from '../security/client-security.ts';
 import { fileURLToPath } from 'node:url';
 import { join, resolve } from 'node:path';
 import type { Catalogue } from '../../protocol/catalogue/index.ts';
@@ -73,6 +75,8 @@ export class Coordinator {
   private decision: WorkerCountDecision | null = null;
   private pool: WorkerPool | null = null;
   private servers: EmbeddedServers | null = null;
+  /** Transport and auth material of the run (certificates, JWT key), made before the servers start. */
+  private security: PreparedSecurity | null = null;
   private readonly warnings: RunWarning[] = [];
   private readonly cancel = new AbortController();
   private stop: { reason: StopReason; atMs: number; detail: string } | null = null;
@@ -158,6 +162,8 @@ export class Coordinator {
     let monitor: ServerMonitor | null = null;
     let sampler: NodeJS.Timeout | null = null;
     try {
+      this.security = prepareSecurity(scenario);
+      for (const note of this.security.notes) this.log(note);
       ({ endpoints, monitor } = await this.resolveTarget(scenario));
       if (this.stop === null) {
         await this.runWorkers(scenario, endpoints, monitor, (t) => (sampler = t));
@@ -174,6 +180,7 @@ export class Coordinator {
         if (this.forced) this.servers.killNow();
         await this.servers.stop(this.forced ? 0 : undefined);
       }
+      this.security?.dispose();
     }
     agg.finish();
     if (monitor !== null) {
@@ -234,6 +241,7 @@ export class Coordinator {
     this.log(`starting ${scenario.server.processes} embedded server process(es): ${what}`);
     this.servers = await startEmbeddedServers(scenario, {
       projectRoot: this.projectRoot,
+      extraFlags: this.security?.serverFlags ?? [],
       onUnexpectedExit: (info, code, signal, tail) => {
         this.warn(
           WarningCode.SERVER_EXITED,
@@ -269,6 +277,7 @@ export class Coordinator {
         scenarioPath: resolve(this.options.scenarioPath),
         overrides: this.options.overrides ?? {},
         endpoints,
+        security: this.security?.client ?? PLAIN_TCP,
       }),
     });
     this.pool = pool;

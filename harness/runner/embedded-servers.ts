@@ -41,6 +41,8 @@ export interface EmbeddedServerOptions {
   projectRoot: string;
   /** How long a stop waits after SIGTERM before SIGKILL (default 8000 ms; TestServer's own shutdown deadline is 5 s). */
   stopGraceMs?: number;
+  /** TestServer flags the run adds (transport, TLS files, JWT keys: harness/security/prepare.ts); not for commands. */
+  extraFlags?: string[];
   /** Called when a server exits while the run still needs it. */
   onUnexpectedExit?: (info: ServerProcessInfo, code: number | null, signal: NodeJS.Signals | null, stderrTail: string) => void;
 }
@@ -269,6 +271,7 @@ export async function startEmbeddedServers(scenario: Scenario, options: Embedded
         '--ready-json',
         // The server logs JSON lines on stderr; warnings are what a run needs.
         ...(hasLogLevel ? [] : ['--log-level', 'warn']),
+        ...(options.extraFlags ?? []),
         ...flags,
       ];
       const p = new ManagedProcess(process.execPath, args, options.projectRoot);

@@ -8,6 +8,8 @@
  * | NMT_RUN_USAGE                 | 104  | bad command-line arguments                                      |
  * | NMT_RUN_FEEDER                | 104  | a feeder CSV cannot be read or parsed                           |
  * | NMT_RUN_TARGET                | 104  | no usable target (e.g. --target and no endpoints)               |
+ * | NMT_RUN_AUTH_KEY              | 104  | auth: the signing key cannot be read (file, environment variable) |
+ * | NMT_RUN_TLS_SETUP             | 105  | throw-away certificates for the embedded server cannot be made  |
  * | NMT_RUN_SERVER_START          | 105  | an embedded server could not be spawned or exited before ready  |
  * | NMT_RUN_SERVER_TIMEOUT        | 105  | an embedded server was not ready within server.readyTimeout     |
  * | NMT_RUN_WORKER_INIT           | 105  | a worker could not load the scenario, catalogue or feeders      |
@@ -22,6 +24,8 @@ export const RunErrorCode = {
   USAGE: 'NMT_RUN_USAGE',
   FEEDER: 'NMT_RUN_FEEDER',
   TARGET: 'NMT_RUN_TARGET',
+  AUTH_KEY: 'NMT_RUN_AUTH_KEY',
+  TLS_SETUP: 'NMT_RUN_TLS_SETUP',
   SERVER_START: 'NMT_RUN_SERVER_START',
   SERVER_TIMEOUT: 'NMT_RUN_SERVER_TIMEOUT',
   WORKER_INIT: 'NMT_RUN_WORKER_INIT',
@@ -36,6 +40,8 @@ const EXIT_OF: Record<RunErrorCode, ExitCode> = {
   NMT_RUN_USAGE: ExitCode.Invalid,
   NMT_RUN_FEEDER: ExitCode.Invalid,
   NMT_RUN_TARGET: ExitCode.Invalid,
+  NMT_RUN_AUTH_KEY: ExitCode.Invalid,
+  NMT_RUN_TLS_SETUP: ExitCode.RunError,
   NMT_RUN_SERVER_START: ExitCode.RunError,
   NMT_RUN_SERVER_TIMEOUT: ExitCode.RunError,
   NMT_RUN_WORKER_INIT: ExitCode.RunError,

@@ -16,6 +16,7 @@
  *
  * A worker that hits an unexpected error sends `fatal` and exits 1.
  */
+import type { ClientSecurity } from '../security/client-security.ts';
 import type { MetricsDelta } from '../metrics/delta.ts';
 import type { Endpoint } from '../executors/types.ts';
 import type { ScenarioOverrides } from '../scenario/load.ts';
@@ -28,6 +29,8 @@ export interface InitMessage {
   scenarioPath: string;
   overrides: ScenarioOverrides;
   endpoints: Endpoint[];
+  /** Transport, TLS material and JWT key (harness/security/prepare.ts). */
+  security: ClientSecurity;
 }
 
 export interface StartMessage {

@@ -91,6 +91,8 @@ export interface TotalsSummary {
     ratePerSec: number | null;
     connectTime: HistogramSummary;
     handshakeTime: HistogramSummary;
+    /** TLS handshake time (transports tls, wss); absent in results written before it existed. */
+    tlsTime?: HistogramSummary;
   };
   iterations: { completed: number; dropped: number; ratePerSec: number | null };
 }
@@ -100,6 +102,7 @@ export interface HistogramSet {
   requests: Record<string, { latency: string | null; latencyUncorrected: string | null }>;
   connectTime: string | null;
   handshakeTime: string | null;
+  tlsTime?: string | null;
 }
 
 export interface PhaseResult {
@@ -216,6 +219,7 @@ function summarizeTotals(agg: MetricsAggregator, t: Totals, phase: string | unde
       ratePerSec: q('connections', 'rate') ?? null,
       connectTime: summarizeHistogram(t.connectTime),
       handshakeTime: summarizeHistogram(t.handshakeTime),
+      tlsTime: summarizeHistogram(t.tlsTime),
     },
     iterations: { completed: t.iterations, dropped: t.dropped, ratePerSec: q('iterations', 'rate') ?? null },
   };
@@ -226,7 +230,7 @@ function histogramSet(t: Totals): HistogramSet {
   for (const r of [...t.requests.values()].sort((a, b) => a.name.localeCompare(b.name))) {
     requests[r.name] = { latency: encodeForResults(r.latency).hdr, latencyUncorrected: encodeForResults(r.latencyUncorrected).hdr };
   }
-  return { requests, connectTime: encodeForResults(t.connectTime).hdr, handshakeTime: encodeForResults(t.handshakeTime).hdr };
+  return { requests, connectTime: encodeForResults(t.connectTime).hdr, handshakeTime: encodeForResults(t.handshakeTime).hdr, tlsTime: encodeForResults(t.tlsTime).hdr };
 }
 
 /** Assembles results.json from the finished aggregator and the run's facts. */

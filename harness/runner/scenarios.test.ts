@@ -13,11 +13,11 @@ const files = readdirSync(dir).filter((f) => f.endsWith('.yaml'));
 describe('shipped scenarios', () => {
   it('are all there', () => {
     expect(files.sort()).toEqual([
-      '10k-clients.yaml', 'connect-storm.yaml', 'crud.yaml', 'db-direct.yaml', 'foreign-protocol.yaml', 'open-rate.yaml',
+      '10k-clients.yaml', 'auth.yaml', 'connect-storm.yaml', 'crud.yaml', 'db-direct.yaml', 'foreign-protocol.yaml', 'open-rate.yaml',
       // Issue 7 (docs/performance.md): one per row of the performance table.
       'perf-handshake.yaml', 'perf-harness-ping.yaml', 'perf-harness-pipelined.yaml', 'perf-memory.yaml',
       'perf-server-ping.yaml', 'perf-server-pipelined.yaml', 'perf-sessions.yaml',
-      'ping.yaml',
+      'ping.yaml', 'tls-handshake.yaml',
     ]);
   });
 

@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { PLAIN_TCP } from '../security/client-security.ts';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -52,7 +53,7 @@ function harness(options: WorkerRuntimeOptions) {
 describe('WorkerRuntime', () => {
   it('reports init failures with the error code', async () => {
     const { rt, messages } = harness({});
-    await rt.handle({ type: 'init', worker: 0, workers: 1, scenarioPath: join(dir, 'missing.yaml'), overrides: {}, endpoints: [] });
+    await rt.handle({ type: 'init', worker: 0, workers: 1, scenarioPath: join(dir, 'missing.yaml'), overrides: {}, endpoints: [], security: PLAIN_TCP });
     expect(messages).toEqual([
       expect.objectContaining({ type: 'init-failed', code: 'NMT_SCENARIO_UNREADABLE', message: expect.stringMatching(/missing\.yaml/) }),
     ]);
@@ -68,6 +69,7 @@ describe('WorkerRuntime', () => {
       scenarioPath: scenarioFile(TWO_PHASES),
       overrides: {},
       endpoints: [{ host: '127.0.0.1', port: 9 }],
+      security: PLAIN_TCP,
     });
     expect(messages.map((m) => m.type)).toEqual(['ready']);
     await rt.handle({ type: 'start', startWallMs: Date.now() + 50 });
@@ -104,7 +106,7 @@ describe('WorkerRuntime', () => {
   it('on stop: aborts the executor signal, skips later phases, still sends final delta and done', async () => {
     const seen: { phase: string; segment: string }[] = [];
     const { rt, messages } = harness({ createExecutor: () => fakeExecutor(seen) });
-    await rt.handle({ type: 'init', worker: 0, workers: 1, scenarioPath: scenarioFile(TWO_PHASES), overrides: {}, endpoints: [] });
+    await rt.handle({ type: 'init', worker: 0, workers: 1, scenarioPath: scenarioFile(TWO_PHASES), overrides: {}, endpoints: [], security: PLAIN_TCP });
     const run = rt.handle({ type: 'start', startWallMs: Date.now() });
     setTimeout(() => void rt.handle({ type: 'stop', reason: 'interrupt', graceMs: 100 }), 300);
     await run;
@@ -119,7 +121,7 @@ describe('WorkerRuntime', () => {
       stopMarginMs: 50,
       createExecutor: () => ({ run: () => new Promise<void>(() => undefined) }),
     });
-    await rt.handle({ type: 'init', worker: 0, workers: 1, scenarioPath: scenarioFile(TWO_PHASES), overrides: {}, endpoints: [] });
+    await rt.handle({ type: 'init', worker: 0, workers: 1, scenarioPath: scenarioFile(TWO_PHASES), overrides: {}, endpoints: [], security: PLAIN_TCP });
     const run = rt.handle({ type: 'start', startWallMs: Date.now() });
     setTimeout(() => void rt.handle({ type: 'stop', reason: 'threshold', graceMs: 100 }), 100);
     const t0 = Date.now();
@@ -132,7 +134,7 @@ describe('WorkerRuntime', () => {
     const { rt, messages } = harness({
       createExecutor: () => ({ run: () => Promise.reject(new Error('boom')) }),
     });
-    await rt.handle({ type: 'init', worker: 0, workers: 1, scenarioPath: scenarioFile(TWO_PHASES), overrides: {}, endpoints: [] });
+    await rt.handle({ type: 'init', worker: 0, workers: 1, scenarioPath: scenarioFile(TWO_PHASES), overrides: {}, endpoints: [], security: PLAIN_TCP });
     await expect(rt.handle({ type: 'start', startWallMs: Date.now() })).rejects.toThrow('boom');
     expect(messages[messages.length - 1]).toMatchObject({ type: 'fatal', message: 'boom' });
   });
@@ -143,7 +145,7 @@ describe('WorkerRuntime', () => {
         run: async () => warn('feeder ran out'),
       }),
     });
-    await rt.handle({ type: 'init', worker: 0, workers: 1, scenarioPath: scenarioFile(TWO_PHASES), overrides: {}, endpoints: [] });
+    await rt.handle({ type: 'init', worker: 0, workers: 1, scenarioPath: scenarioFile(TWO_PHASES), overrides: {}, endpoints: [], security: PLAIN_TCP });
     await rt.handle({ type: 'start', startWallMs: Date.now() });
     expect(messages.filter((m) => m.type === 'warning')).toEqual([
       { type: 'warning', message: 'feeder ran out' },

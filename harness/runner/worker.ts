@@ -142,6 +142,7 @@ export class WorkerRuntime {
       scenario,
       catalogue: this.catalogue,
       endpoints: init.endpoints,
+      security: init.security,
       segment: { index: init.worker, count: init.workers },
       recorder,
       signal: this.abort.signal,

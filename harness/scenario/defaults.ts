@@ -23,6 +23,23 @@ export const DEFAULTS = {
     clientVersion: 1,
     token: '',
   },
+  /** `transport` */
+  transport: 'tcp' as const,
+  /** `tls.minVersion` */
+  tlsMinVersion: 'TLSv1.3' as const,
+  /** `ws.path` (the TestServer's default endpoint) */
+  wsPath: '/',
+  /** `auth:` fields */
+  auth: {
+    kid: 'nmt-bench',
+    /** alg when the key is generated (fast to sign and verify). */
+    generatedAlg: 'EdDSA' as const,
+    issuer: 'nmt-harness',
+    audience: 'nmt-test-server',
+    role: 'user',
+    ttlMs: 3_600_000,
+    subject: 'vu-{{ vu.id }}',
+  },
   /** `feeders.NAME.order` */
   feederOrder: 'sequential' as const,
   flow: {

@@ -18,7 +18,7 @@ import { normaliseScenario } from './normalise.ts';
 import { applyDurationOverride } from './override.ts';
 import { checkSchema } from './schema-check.ts';
 import { splitHostPort } from './schema-keywords.ts';
-import type { Scenario } from './types.ts';
+import type { Scenario, TransportKind } from './types.ts';
 import { formatPath, readYaml } from './yaml-source.ts';
 
 /** Command-line overrides applied after validation. */
@@ -27,6 +27,8 @@ export interface ScenarioOverrides {
   target?: string;
   /** Total run time: sets a single constant phase's duration, else scales all phases (see override.ts). */
   durationMs?: number;
+  /** Replaces `transport:`; `tls:`/`ws:` blocks the new transport does not use are then ignored. */
+  transport?: TransportKind;
 }
 
 /** Limits of the loader, each with a default far above real scenarios. */
@@ -77,6 +79,7 @@ export function parseScenario(text: string, source: string, overrides: ScenarioO
   const absolute = resolve(source);
   const yaml = readYaml(text, limits.maxAliasCount === undefined ? {} : { maxAliasCount: limits.maxAliasCount });
   if (yaml.syntaxIssues.length > 0) throw invalid(source, yaml.syntaxIssues);
+  if (overrides.transport !== undefined) overrideTransport(yaml.data, overrides.transport);
 
   const schemaIssues: ScenarioIssue[] = checkSchema(yaml.data).map((i) => ({
     path: formatPath(i.path),
@@ -107,6 +110,15 @@ export function parseScenario(text: string, source: string, overrides: ScenarioO
   return deepFreeze(scenario);
 }
 
+/** `--transport`: set before validation, so the scenario is checked as it will run. */
+function overrideTransport(data: unknown, transport: TransportKind): void {
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) return;
+  const doc = data as Record<string, unknown>;
+  doc.transport = transport;
+  if (transport !== 'tls' && transport !== 'wss') delete doc.tls;
+  if (transport !== 'ws' && transport !== 'wss') delete doc.ws;
+}
+
 function applyOverrides(scenario: Scenario, overrides: ScenarioOverrides, issues: ScenarioIssue[]): void {
   if (overrides.target !== undefined) {
     const hp = splitHostPort(overrides.target);
@@ -115,6 +127,9 @@ function applyOverrides(scenario: Scenario, overrides: ScenarioOverrides, issues
     } else {
       const keepMetrics = scenario.target !== null && scenario.target.host === hp.host && scenario.target.port === hp.port;
       scenario.target = { ...hp, metricsUrl: keepMetrics ? (scenario.target?.metricsUrl ?? null) : null };
+      if (scenario.auth?.key.kind === 'generate') {
+        issues.push({ path: 'auth', line: null, message: 'with --target, auth needs secret, secretEnv or keyFile: a key generated for the run can only be handed to the TestServer the harness starts itself' });
+      }
     }
   }
   if (overrides.durationMs !== undefined) {

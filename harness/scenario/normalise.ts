@@ -4,14 +4,15 @@
  * paths resolved, and every semantic check made — templates, feeders,
  * thresholds (parsed and checked against metrics, phases and request names).
  */
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { parseThreshold } from '../thresholds/parse.ts';
 import { ThresholdError } from '../thresholds/errors.ts';
 import { normaliseCalibrate } from './calibrate.ts';
 import type { CheckContext } from './check-context.ts';
 import { DEFAULTS } from './defaults.ts';
+import { fileProblem, resolveFrom } from './paths.ts';
 import { normalisePhases } from './phases.ts';
+import { normaliseSecurity } from './security.ts';
 import { splitHostPort } from './schema-keywords.ts';
 import { checkTemplates, collectDefinedVars, normaliseFlow } from './steps.ts';
 import type {
@@ -59,16 +60,19 @@ export function normaliseScenario(raw: Raw, source: string, ctx: CheckContext, l
   const server = normaliseServer((raw.server ?? {}) as Raw, ctx);
   const catalogue = normaliseCatalogue(raw.catalogue as string | undefined, ctx);
   const calibrate = normaliseCalibrate(raw.calibrate, server, catalogue, ctx);
+  const target = normaliseTarget(raw.target);
+  const security = normaliseSecurity(raw, { target, server, connect }, ctx);
 
   return {
     name: raw.name as string,
     description: (raw.description as string | undefined) ?? DEFAULTS.description,
     source,
-    target: normaliseTarget(raw.target),
+    target,
     server,
     catalogue,
     workers: raw.workers === undefined || raw.workers === 'auto' ? DEFAULTS.workers : (raw.workers as number),
     connect,
+    ...security,
     variables,
     feeders,
     flow,
@@ -150,17 +154,6 @@ function normaliseFeeders(raw: Raw, ctx: CheckContext, headerBytes: number): Fee
   });
 }
 
-function resolveFrom(baseDir: string, p: string): string {
-  return isAbsolute(p) ? p : resolve(baseDir, p);
-}
-
-function fileProblem(file: string): string | null {
-  try {
-    return statSync(file).isFile() ? null : 'is not a file';
-  } catch {
-    return 'does not exist or cannot be read';
-  }
-}
 
 /** The column names of a CSV's first line ("quoted, fields" and "" escapes honoured). */
 export function readCsvHeader(file: string, maxBytes: number): string[] {

@@ -268,6 +268,30 @@ const calibrateSchema: SchemaObject = {
   ),
 };
 
+/** `tls:` — the client side of transport tls / wss (docs/scenarios.md "Transports"). */
+const tlsSchema: SchemaObject = obj({
+  ca: { type: 'string', minLength: 1 },
+  cert: { type: 'string', minLength: 1 },
+  key: { type: 'string', minLength: 1 },
+  serverName: { type: 'string', minLength: 1 },
+  insecure: { type: 'boolean' },
+  minVersion: { enum: ['1.3', '1.2'], nmtHint: "must be '1.3' or '1.2' (quoted: 1.2 unquoted is a number)" },
+});
+
+/** `auth:` — per-VU JWTs (docs/scenarios.md "Authentication"). */
+const authSchema: SchemaObject = obj({
+  kid: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,64}$', nmtHint: 'must be 1–64 letters, digits, ., - or _' },
+  alg: { enum: ['HS256', 'EdDSA', 'ES256'], nmtHint: 'must be HS256, EdDSA or ES256' },
+  secret: { type: 'string', minLength: 1 },
+  secretEnv: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$', nmtHint: 'must be an environment variable name, e.g. NMT_JWT_SECRET' },
+  keyFile: { type: 'string', minLength: 1 },
+  issuer: { type: 'string', minLength: 1 },
+  audience: { type: 'string', minLength: 1 },
+  role: { type: 'string', pattern: '^[a-z][a-z0-9_-]{0,31}$', nmtHint: 'must be 1–32 of a-z, 0-9, _ and -, starting with a letter (e.g. user, admin)' },
+  ttl: duration('positive'),
+  subject: { type: 'string', minLength: 1 },
+});
+
 /** The whole scenario document. */
 export const scenarioSchema: SchemaObject = {
   $defs: { step: stepSchema, steps: stepsSchema, think: thinkSchema },
@@ -299,6 +323,10 @@ export const scenarioSchema: SchemaObject = {
       catalogue: { type: 'string', minLength: 1 },
       workers: stringOr({ const: 'auto', nmtHint: "must be 'auto' or an integer ≥ 1" }, { type: 'integer', minimum: 1, nmtTypeHint: "'auto' or an integer ≥ 1" }),
       timeout: duration('positive'),
+      transport: { enum: ['tcp', 'tls', 'ws', 'wss'], nmtHint: 'must be tcp, tls, ws or wss' },
+      tls: tlsSchema,
+      ws: obj({ path: { type: 'string', pattern: '^/[^?#\\s]*$', nmtHint: 'must start with / and hold no ?, # or spaces (e.g. /game)' } }),
+      auth: authSchema,
       connect: obj({
         rate: rate(),
         timeout: duration('positive'),

@@ -47,6 +47,56 @@ export interface ConnectConfig {
   sourceAddresses: string[];
 }
 
+/** How VUs reach the server: plain TCP, TLS over TCP, WebSocket, or WebSocket over TLS. */
+export type TransportKind = 'tcp' | 'tls' | 'ws' | 'wss';
+export const TRANSPORT_KINDS: readonly TransportKind[] = ['tcp', 'tls', 'ws', 'wss'];
+
+/** `tls:` — client side of TLS (transport tls or wss). Paths are absolute. */
+export interface TlsClientConfig {
+  /** PEM CA file the server's certificate must chain to; null = the embedded server's throw-away CA, or Node's default CAs for a target. */
+  ca: string | null;
+  /** Client certificate and key (PEM files) for servers that require one; both or neither. */
+  cert: string | null;
+  key: string | null;
+  /** SNI name and the name the certificate must carry; null = the target host ('localhost' for embedded servers). */
+  serverName: string | null;
+  /** Skip certificate verification (self-signed targets); the run warns that it is on. */
+  insecure: boolean;
+  /** Lowest TLS version offered. */
+  minVersion: 'TLSv1.3' | 'TLSv1.2';
+}
+
+/** JWT signing algorithms the harness mints with (the same the TestServer verifies). */
+export type JwtAlgorithm = 'HS256' | 'EdDSA' | 'ES256';
+export const JWT_ALGORITHMS: readonly JwtAlgorithm[] = ['HS256', 'EdDSA', 'ES256'];
+
+/**
+ * Where the signing key comes from: a secret in the file or an environment
+ * variable (HS256), a private key file (PEM PKCS#8 or a JWK with `d`), or
+ * `generate` — a fresh key made for this run and handed to the embedded
+ * TestServer (only without a target).
+ */
+export type AuthKeySource =
+  | { kind: 'secret'; secret: string }
+  | { kind: 'env'; variable: string }
+  | { kind: 'file'; file: string }
+  | { kind: 'generate' };
+
+/** `auth:` — mint a JWT per VU and send it in SessionConnectReq. */
+export interface AuthConfig {
+  kid: string;
+  alg: JwtAlgorithm;
+  key: AuthKeySource;
+  issuer: string;
+  audience: string;
+  /** `role` claim (the server's role names, e.g. user, admin). */
+  role: string;
+  /** Token lifetime; a VU mints a new one when its token has less than a quarter of this left. */
+  ttlMs: number;
+  /** `sub` claim; may be a template (default "vu-{{ vu.id }}"). */
+  subject: ValueExpr;
+}
+
 export interface FeederConfig {
   name: string;
   /** Absolute path of the CSV file (header row = column names). */
@@ -226,6 +276,14 @@ export interface Scenario {
   /** Worker processes; 'auto' resolved by the runner from load and the 20,000-files limit. */
   workers: number | 'auto';
   connect: ConnectConfig;
+  /** How VUs reach the server (default tcp). */
+  transport: TransportKind;
+  /** TLS client settings; null unless transport is tls or wss. */
+  tls: TlsClientConfig | null;
+  /** WebSocket URL path (transport ws or wss). */
+  wsPath: string;
+  /** Per-VU JWT minting; null = connect.token as written. */
+  auth: AuthConfig | null;
   variables: Record<string, ValueExpr>;
   feeders: FeederConfig[];
   flow: FlowConfig;

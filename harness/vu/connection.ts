@@ -1,6 +1,7 @@
 /**
- * One VU connection: a `node:net` socket, a streaming FrameDecoder, the
- * handshake, outstanding requests, batched writes and backpressure.
+ * One VU connection: a socket (TCP, TLS, or a WebSocket — the scenario's
+ * `transport`), a streaming FrameDecoder, the handshake, outstanding
+ * requests, batched writes and backpressure.
  *
  *   state:  IDLE ─open()─▶ CONNECTING ─tcp─▶ HANDSHAKING ─res OK─▶ OPEN
  *                               │                 │                  │
@@ -26,10 +27,18 @@
  * - Deadlines (connect, requests, close grace) are checked by the worker's
  *   coarse {@link DeadlineSweeper}, never a timer per request.
  *
+ * Transports (docs/scenarios.md "Transports"): `tcp` reads through the shared
+ * buffer; `tls` is a TLSSocket ('data' events: TLS decrypts into its own
+ * buffers) whose 'connect' marks TCP and 'secureConnect' the end of the TLS
+ * handshake (`tls.time`); `ws`/`wss` go through {@link WsWire}, one binary
+ * message per write. `connect.time` always runs to the moment packets can
+ * flow (TCP, + TLS, + the HTTP upgrade), so it compares across transports.
+ *
  * Errors never throw into the event loop: they are recorded by kind and
  * reported to the owner.
  */
 import { connect as netConnect, type Socket } from 'node:net';
+import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import type { Catalogue, PacketCodec } from '../../protocol/catalogue/index.ts';
 import { FrameDecoder, type FrameSink } from '../../protocol/decoder.ts';
 import type { ProtocolError } from '../../protocol/errors.ts';
@@ -47,6 +56,8 @@ import {
   type SessionPackets,
 } from './session-packets.ts';
 import type { DeadlineSweeper, Sweepable } from './sweeper.ts';
+import type { ClientSecurity } from '../security/client-security.ts';
+import { WsWire, type WireOwner } from './ws-wire.ts';
 
 /** What a connection needs from its phase runtime. */
 export interface ConnectionEnv {
@@ -54,6 +65,8 @@ export interface ConnectionEnv {
   readonly recorder: MetricsRecorder;
   readonly sweeper: DeadlineSweeper;
   readonly session: SessionPackets;
+  /** Transport, TLS options and WebSocket path (the JWT is already in the handshake values). */
+  readonly dial: ClientSecurity;
   /** TCP connect + handshake deadline (ms). */
   readonly connectTimeoutMs: number;
   readonly closeGraceMs: number;
@@ -92,12 +105,26 @@ const CLOSED = 5;
 const CONN = Symbol('vuConnection');
 type ConnSocket = Socket & { [CONN]?: VuConnection };
 
+/** The part of a socket the connection writes to and closes: a net/TLS Socket or a {@link WsWire}. */
+interface Wire {
+  write(out: Buffer): boolean;
+  end(): unknown;
+  destroy(): unknown;
+  readonly destroyed: boolean;
+}
+
+/** Largest WebSocket message accepted from the server (a turn's worth of packets). */
+const WS_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+
+/** Socket error codes that mean the TLS handshake failed (certificate, name, version, alert). */
+const TLS_ERROR = /^(ERR_TLS_|ERR_SSL_|UNABLE_TO_|CERT_|DEPTH_ZERO_|SELF_SIGNED_|HOSTNAME_MISMATCH|ERR_OSSL_)/;
+
 /** Size of the shared read buffer: one read takes at most this much (Node's own default read size). */
 const READ_BUFFER_SIZE = 64 * 1024;
 /** The read buffer shared by every connection of this process (see the module comment). */
 const READ_BUFFER = Buffer.allocUnsafe(READ_BUFFER_SIZE);
 
-export class VuConnection implements FrameSink, Sweepable {
+export class VuConnection implements FrameSink, Sweepable, WireOwner {
   sweepIndex = -1;
   /** Sequence number of the next PingReq on this connection (u32, wraps). */
   pingSeq = 0;
@@ -107,12 +134,14 @@ export class VuConnection implements FrameSink, Sweepable {
   blocked = false;
 
   private state = IDLE;
-  private socket: ConnSocket | null = null;
+  private socket: Wire | null = null;
   private readonly decoder: FrameDecoder;
   private readonly batch = new OutboundBatch();
   private flushQueued = false;
   private readonly pending = new PendingTable();
   private startedAt = 0;
+  /** performance.now() when TCP connected (TLS and WebSocket transports: their handshake starts then). */
+  private tcpAt = 0;
   /** Connect/handshake deadline, or the close-grace deadline while CLOSING. */
   private deadline = 0;
   /** Why the connection is ending, when we already know (notice, timeout, rejection). */
@@ -150,15 +179,8 @@ export class VuConnection implements FrameSink, Sweepable {
     this.handshakeValues = handshake;
     this.env.recorder.connectAttempted();
     this.env.socketOpened();
-    let socket: ConnSocket;
     try {
-      socket = netConnect({
-        host: endpoint.host,
-        port: endpoint.port,
-        localAddress,
-        noDelay: true,
-        onread: { buffer: READ_BUFFER, callback: onSocketRead },
-      });
+      this.socket = this.dial(endpoint, localAddress);
     } catch (err) {
       // Bad options throw synchronously; report like any connect failure, but
       // from the next tick so the owner is never re-entered from open().
@@ -167,16 +189,65 @@ export class VuConnection implements FrameSink, Sweepable {
       process.nextTick(closeConnection, this);
       return;
     }
-    socket[CONN] = this;
-    this.socket = socket;
-    socket.on('connect', onSocketConnect);
-    socket.on('drain', onSocketDrain);
-    socket.on('error', onSocketError);
-    socket.on('close', onSocketClose);
     this.env.sweeper.watch(this);
   }
 
-  /** @internal socket 'connect' */
+  /** Creates the transport's socket, its events wired to this connection. Throws on bad options. */
+  private dial(endpoint: Endpoint, localAddress: string | undefined): Wire {
+    const dial = this.env.dial;
+    const { host, port } = endpoint;
+    let socket: ConnSocket;
+    switch (dial.transport) {
+      case 'tcp':
+        socket = netConnect({ host, port, localAddress, noDelay: true, onread: { buffer: READ_BUFFER, callback: onSocketRead } });
+        socket.on('connect', onSocketConnect);
+        break;
+      case 'tls':
+        socket = tlsConnect({ host, port, localAddress, ...dial.tls } as ConnectionOptions);
+        socket.setNoDelay(true);
+        socket.on('connect', onTcpConnect);
+        socket.on('secureConnect', onSecureConnect);
+        socket.on('data', onSocketData);
+        break;
+      case 'ws':
+      case 'wss': {
+        const scheme = dial.transport === 'wss' ? 'wss' : 'ws';
+        const hostPart = host.includes(':') ? `[${host}]` : host;
+        return new WsWire(this, `${scheme}://${hostPart}:${port}${dial.wsPath}`, {
+          localAddress,
+          tls: dial.tls,
+          maxPayload: WS_MAX_MESSAGE_BYTES,
+          handshakeTimeoutMs: this.env.connectTimeoutMs,
+        });
+      }
+    }
+    socket[CONN] = this;
+    socket.on('drain', onSocketDrain);
+    socket.on('error', onSocketError);
+    socket.on('close', onSocketClose);
+    return socket;
+  }
+
+  /** @internal TCP connected; a TLS handshake or WebSocket upgrade follows. */
+  handleTcpConnect(): void {
+    this.tcpAt = performance.now();
+  }
+
+  /** @internal TLS handshake done: `tls.time` from TCP connect; over tls the session handshake starts now. */
+  handleSecureConnect(): void {
+    if (this.state !== CONNECTING) return;
+    const now = performance.now();
+    this.env.recorder.tlsEstablished(Math.round((now - (this.tcpAt > 0 ? this.tcpAt : this.startedAt)) * 1000));
+    if (this.env.dial.transport === 'tls') this.handleConnect();
+  }
+
+  /** @internal The server sent a WebSocket text message: not our protocol. */
+  handleTextMessage(): void {
+    this.env.warn('the server sent a WebSocket text message; packets travel in binary messages');
+    this.fail(ErrorKind.Unexpected);
+  }
+
+  /** @internal transport ready: TCP connected, TLS done (tls), or the WebSocket open. */
   handleConnect(): void {
     if (this.state !== CONNECTING) return;
     const now = performance.now();
@@ -343,6 +414,17 @@ export class VuConnection implements FrameSink, Sweepable {
   /** @internal socket 'error' (always followed by 'close') */
   handleError(err: NodeJS.ErrnoException): void {
     this.socketErrorCode ??= err.code;
+    if (this.endKind !== null || (this.state !== CONNECTING && this.state !== HANDSHAKING)) return;
+    if (err.code !== undefined && TLS_ERROR.test(err.code)) {
+      this.endKind = ErrorKind.Tls;
+      this.env.warn(`TLS handshake failed (${err.code}): ${err.message}; check tls.ca / tls.serverName, or the server's certificate`);
+      return;
+    }
+    const upgrade = /Unexpected server response: (\d+)/.exec(err.message);
+    if (upgrade !== null) {
+      this.endKind = ErrorKind.HandshakeRejected;
+      this.env.warn(`WebSocket upgrade refused with HTTP ${upgrade[1]}; check ws.path (now ${this.env.dial.wsPath}) and the server's transport`);
+    }
   }
 
   /** Sweepable: connect/handshake deadline, request deadlines, close grace. */
@@ -469,6 +551,19 @@ function closeConnection(conn: VuConnection): void {
 
 function onSocketConnect(this: ConnSocket): void {
   this[CONN]?.handleConnect();
+}
+
+function onTcpConnect(this: ConnSocket): void {
+  this[CONN]?.handleTcpConnect();
+}
+
+function onSecureConnect(this: ConnSocket): void {
+  this[CONN]?.handleSecureConnect();
+}
+
+/** TLS sockets deliver decrypted data as 'data' events (no shared read buffer). */
+function onSocketData(this: ConnSocket, chunk: Buffer): void {
+  this[CONN]?.handleData(chunk, chunk.length);
 }
 
 /** net `onread` callback: `this` is the socket. Returning true keeps reading. */

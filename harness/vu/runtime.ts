@@ -17,6 +17,8 @@ import { compileProgram, type CompileEnv, type Program } from './program.ts';
 import { Scheduler } from './scheduler.ts';
 import { resolveSessionPackets, type SessionPackets } from './session-packets.ts';
 import { DeadlineSweeper } from './sweeper.ts';
+import type { ClientSecurity } from '../security/client-security.ts';
+import { JwtMinter } from '../security/jwt-minter.ts';
 
 /** The scenario flow, compiled. */
 export interface CompiledFlow {
@@ -33,6 +35,9 @@ export interface CompiledFlow {
  */
 const feederSets = new WeakMap<object, FeederSet>();
 
+/** One token minter per worker (keyed by its security settings), so VUs keep their tokens across phases. */
+const minters = new WeakMap<ClientSecurity, JwtMinter>();
+
 export class VuRuntime implements ConnectionEnv, CompileEnv {
   readonly catalogue: Catalogue;
   readonly recorder: MetricsRecorder;
@@ -40,6 +45,7 @@ export class VuRuntime implements ConnectionEnv, CompileEnv {
   readonly sweeper: DeadlineSweeper;
   readonly limiter: ConnectLimiter;
   readonly session: SessionPackets;
+  readonly dial: ClientSecurity;
   readonly flow: CompiledFlow;
   readonly feeders: FeederSet;
   readonly options: LoadOptions;
@@ -52,6 +58,7 @@ export class VuRuntime implements ConnectionEnv, CompileEnv {
   private readonly sourceAddresses: readonly string[];
   private readonly clientVersion: number;
   private readonly token: CompiledValue;
+  private readonly minter: JwtMinter | null;
   private readonly variableNames: readonly string[];
   private readonly variableValues: readonly CompiledValue[];
   private liveSockets = 0;
@@ -76,6 +83,8 @@ export class VuRuntime implements ConnectionEnv, CompileEnv {
     this.closeGraceMs = options.closeGraceMs;
     this.clientVersion = scenario.connect.clientVersion;
     this.token = compileValue(scenario.connect.token);
+    this.dial = ctx.security;
+    this.minter = ctx.security.auth === null ? null : mintersFor(ctx.security);
     this.variableNames = Object.keys(scenario.variables);
     this.variableValues = this.variableNames.map((n) => compileValue(scenario.variables[n]!));
     this.session = resolveSessionPackets(ctx.catalogue);
@@ -112,6 +121,7 @@ export class VuRuntime implements ConnectionEnv, CompileEnv {
   /** SessionConnectReq values for a VU, or null when the catalogue has no handshake. */
   handshakeValues(ctx: TemplateContext): Record<string, unknown> | null {
     if (this.session.connectReq === null) return null;
+    if (this.minter !== null) return { clientVersion: this.clientVersion, token: this.minter.tokenFor(ctx) };
     const token = this.token(ctx);
     return { clientVersion: this.clientVersion, token: token === undefined || token === null ? '' : token };
   }
@@ -172,4 +182,13 @@ function checkEndpoints(endpoints: readonly Endpoint[]): readonly Endpoint[] {
     }
   });
   return endpoints;
+}
+
+function mintersFor(security: ClientSecurity): JwtMinter {
+  let minter = minters.get(security);
+  if (minter === undefined) {
+    minter = new JwtMinter(security.auth!);
+    minters.set(security, minter);
+  }
+  return minter;
 }
