@@ -32,6 +32,17 @@ describe('parseClientArgs', () => {
     [['--json', '--quiet'], { json: true, quiet: true }],
     [['-h'], { help: true }],
     [['--help'], { help: true }],
+    [['--transport', 'ws'], { transport: 'ws' }],
+    [['--transport=wss', '--ws-path', '/game', '--ca', 'ca.pem'], { transport: 'wss', wsPath: '/game', ca: 'ca.pem' }],
+    [
+      ['--transport', 'tls', '--cert', 'c.pem', '--key', 'k.pem', '--server-name', 'db.test', '--insecure'],
+      { transport: 'tls', cert: 'c.pem', key: 'k.pem', serverName: 'db.test', insecure: true },
+    ],
+    [
+      ['--jwt-key', 'k.pem', '--jwt-kid', 'ed-1', '--jwt-issuer', 'i', '--jwt-audience', 'a', '--jwt-role', 'admin', '--jwt-ttl', '60'],
+      { jwtKey: 'k.pem', jwtKid: 'ed-1', jwtIssuer: 'i', jwtAudience: 'a', jwtRole: 'admin', jwtTtl: 60 },
+    ],
+    [['--jwt-secret-env', 'S', '--jwt-issuer', 'i', '--jwt-audience', 'a'], { jwtSecretEnv: 'S', jwtIssuer: 'i', jwtAudience: 'a' }],
   ])('%j sets %j', (argv, expected) => {
     expect(parseClientArgs(argv)).toEqual({ ...CLI_DEFAULTS, ...expected });
   });
@@ -50,6 +61,20 @@ describe('parseClientArgs', () => {
     [['--host='], '--host must not be empty'],
     [['--json=true'], '--json takes no value'],
     [['--port', '1', '--port', '2'], '--port given more than once'],
+    [['--transport', 'quic'], "--transport must be one of tcp, tls, ws, wss, got 'quic'"],
+    [['--ca', 'ca.pem'], '--ca applies to --transport tls or wss (transport is tcp)'],
+    [['--transport', 'ws', '--insecure'], '--insecure applies to --transport tls or wss (transport is ws)'],
+    [['--transport', 'tls', '--ws-path', '/x'], '--ws-path applies to --transport ws or wss (transport is tls)'],
+    [['--transport', 'ws', '--ws-path', 'game'], "--ws-path must start with '/' and hold no spaces or '#', got 'game'"],
+    [['--transport', 'tls', '--cert', 'c.pem'], '--cert and --key go together (a client certificate and its key)'],
+    [['--jwt-key', 'k', '--jwt-secret-env', 'S', '--jwt-issuer', 'i', '--jwt-audience', 'a'], 'give one of --jwt-key and --jwt-secret-env'],
+    [['--jwt-key', 'k', '--jwt-audience', 'a'], 'signing a JWT needs --jwt-issuer (the server checks it)'],
+    [['--jwt-secret-env', 'S', '--jwt-issuer', 'i'], 'signing a JWT needs --jwt-audience (the server checks it)'],
+    [['--jwt-role', 'admin'], '--jwt-role needs --jwt-key or --jwt-secret-env'],
+    [
+      ['--token', 't', '--jwt-key', 'k', '--jwt-issuer', 'i', '--jwt-audience', 'a'],
+      '--token is a literal token; with --jwt-key or --jwt-secret-env the CLI signs one: give one of them',
+    ],
   ])('%j is rejected: %s', (argv, issue) => {
     expect(issuesOf(argv)).toContain(issue);
   });
@@ -82,13 +107,21 @@ describe('clientHelpText', () => {
     ['--client-version <n>', '(default: 1)'],
     ['--timeout <ms>', '(default: 5000)'],
     ['--stall-timeout <ms>', '(default: 10000)'],
+    ['--transport <tcp|tls|ws|wss>', '(default: tcp)'],
+    ['--ws-path <path>', '(default: /)'],
+    ['--jwt-role <role>', '(default: user)'],
+    ['--jwt-ttl <s>', '(default: 300)'],
   ])('documents %s with %s', (flag, def) => {
     const line = help.split('\n').find((l) => l.includes(flag));
     expect(line).toBeDefined();
     expect(line).toContain(def);
   });
 
-  it.each(['--local-address <addr>', '--json', '--quiet', '--help'])('documents %s', (flag) => {
+  it.each([
+    '--local-address <addr>', '--json', '--quiet', '--help', '--ca <file>', '--cert <file>', '--key <file>',
+    '--server-name <name>', '--insecure', '--jwt-key <file>', '--jwt-secret-env <VAR>', '--jwt-kid <id>',
+    '--jwt-issuer <iss>', '--jwt-audience <aud>',
+  ])('documents %s', (flag) => {
     expect(help).toContain(`  ${flag}`);
   });
 

@@ -33,6 +33,8 @@ describe('formatResult', () => {
   it('prints the run, the RTT line and the throughput', () => {
     const lines = formatResult({
       endpoint: '127.0.0.1:7000',
+      transport: 'tcp',
+      tlsHandshakeMs: null,
       connections: 2,
       inFlight: 8,
       intervalMs: 0,
@@ -53,6 +55,8 @@ describe('formatResult', () => {
   it('marks an interrupted, paced single-connection run', () => {
     const [first] = formatResult({
       endpoint: 'h:1',
+      transport: 'tcp',
+      tlsHandshakeMs: null,
       connections: 1,
       inFlight: 1,
       intervalMs: 10,
@@ -64,6 +68,25 @@ describe('formatResult', () => {
       interrupted: true,
     });
     expect(first).toBe('interrupted: 5/100 pings to h:1 over 1 connection (in-flight 1, interval 10 ms) in 0.050 s');
+  });
+
+  it('names the transport and adds the TLS handshake line over tls', () => {
+    const lines = formatResult({
+      endpoint: 'h:1',
+      transport: 'tls',
+      tlsHandshakeMs: { min: 1.5, mean: 2.25, max: 3 },
+      connections: 1,
+      inFlight: 1,
+      intervalMs: 0,
+      count: 1,
+      requested: 1,
+      elapsedMs: 1,
+      pingsPerSec: 1000,
+      rttMicros: { count: 1, min: 1, p50: 1, p90: 1, p99: 1, max: 1, mean: 1 },
+      interrupted: false,
+    });
+    expect(lines[0]).toBe('1/1 pings to h:1 (tls) over 1 connection (in-flight 1) in 0.001 s');
+    expect(lines[3]).toBe('tls handshake ms: min 1.5  mean 2.25  max 3');
   });
 });
 

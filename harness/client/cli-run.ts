@@ -3,12 +3,14 @@
  * handshake, run the pings, print the summary. Returns the exit code instead
  * of exiting, so tests run it in-process; main.ts only wires process I/O.
  *
- *   parse ─▶ connect ×c ─▶ handshake ×c ─▶ pingMany ×c ─▶ summary
+ *   parse ─▶ read files, keys (cli-security.ts) ─▶ connect ×c ─▶ handshake ×c ─▶ pingMany ×c ─▶ summary
  *                                            │ onRtt ─▶ one shared HDR histogram
  *                                            └ 1 s tick ─▶ progress line (stderr)
  */
 import type { Histogram } from 'hdr-histogram-js';
 import { type ClientCliOptions, clientHelpText, parseClientArgs } from './cli-args.ts';
+import { type CliSecurity, loadCliSecurity } from './cli-security.ts';
+import type { ClientTransport } from './client-options.ts';
 import { ClientError, ClientErrorCode, UsageError } from './errors.ts';
 import { createRttHistogram, recordRtt, type RttSummary, summarizeRtt } from './rtt-stats.ts';
 import { TestClient, formatEndpoint } from './test-client.ts';
@@ -33,6 +35,9 @@ export interface CliIO {
 /** The `--json` result. */
 export interface ClientCliResult {
   endpoint: string;
+  transport: ClientTransport;
+  /** TLS handshake time over the connections, ms (3 decimals); null for tcp and ws. */
+  tlsHandshakeMs: { min: number; mean: number; max: number } | null;
   connections: number;
   inFlight: number;
   intervalMs: number;
@@ -48,17 +53,19 @@ export interface ClientCliResult {
 /** Runs the CLI with `argv` (flags only). `signal` aborts the run (Ctrl-C) and prints partial results. */
 export async function runClientCli(argv: readonly string[], io: CliIO, signal?: AbortSignal): Promise<number> {
   let opts: ClientCliOptions;
+  let security: CliSecurity;
   try {
     opts = parseClientArgs(argv);
+    if (opts.help) {
+      io.stdout(clientHelpText());
+      return ExitCode.Ok;
+    }
+    security = loadCliSecurity(opts);
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
     for (const issue of err.issues) io.stderr(`error: ${issue}`);
     io.stderr('run with --help for the list of flags');
     return ExitCode.Usage;
-  }
-  if (opts.help) {
-    io.stdout(clientHelpText());
-    return ExitCode.Ok;
   }
   const clients = Array.from({ length: opts.connections }, () => new TestClient({ requestTimeoutMs: opts.timeoutMs }));
   let interrupted = false;
@@ -69,13 +76,13 @@ export async function runClientCli(argv: readonly string[], io: CliIO, signal?: 
   if (signal?.aborted === true) onAbort();
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    const { host, port, timeoutMs, localAddress, clientVersion, token } = opts;
+    const { host, port, timeoutMs, localAddress, clientVersion } = opts;
     await allOrFirstError(
-      clients.map((c) => c.connect({ host, port, timeoutMs, localAddress })),
+      clients.map((c) => c.connect({ host, port, timeoutMs, localAddress, ...security.dial })),
       clients,
     );
     await allOrFirstError(
-      clients.map((c) => c.handshake({ clientVersion, token, timeoutMs })),
+      clients.map((c, i) => c.handshake({ clientVersion, token: security.tokenFor(i), timeoutMs })),
       clients,
     );
     return await pingPhase(opts, clients, io, () => interrupted);
@@ -128,6 +135,8 @@ async function pingPhase(
   const rtt = summarizeRtt(histogram);
   const result: ClientCliResult = {
     endpoint: formatEndpoint(opts.host, opts.port),
+    transport: opts.transport,
+    tlsHandshakeMs: tlsHandshakeSummary(clients),
     connections: clients.length,
     inFlight: opts.inFlight,
     intervalMs: opts.intervalMs,
@@ -148,13 +157,30 @@ export function formatResult(r: ClientCliResult): string[] {
   const conns = r.connections === 1 ? '1 connection' : `${r.connections} connections`;
   const pacing = r.intervalMs > 0 ? `, interval ${r.intervalMs} ms` : '';
   const seconds = (r.elapsedMs / 1000).toFixed(3);
+  const via = r.transport === 'tcp' ? '' : ` (${r.transport})`;
   const s = r.rttMicros;
-  return [
-    `${r.interrupted ? 'interrupted: ' : ''}${r.count}/${r.requested} pings to ${r.endpoint} over ${conns} ` +
+  const lines = [
+    `${r.interrupted ? 'interrupted: ' : ''}${r.count}/${r.requested} pings to ${r.endpoint}${via} over ${conns} ` +
       `(in-flight ${r.inFlight}${pacing}) in ${seconds} s`,
     `rtt µs: min ${s.min}  p50 ${s.p50}  p90 ${s.p90}  p99 ${s.p99}  max ${s.max}  mean ${s.mean}`,
     `throughput: ${r.pingsPerSec} pings/s`,
   ];
+  const t = r.tlsHandshakeMs;
+  if (t !== null) lines.push(`tls handshake ms: min ${t.min}  mean ${t.mean}  max ${t.max}`);
+  return lines;
+}
+
+/** Min, mean and max TLS handshake time of the clients (ms, 3 decimals); null when none did TLS. */
+function tlsHandshakeSummary(clients: readonly TestClient[]): ClientCliResult['tlsHandshakeMs'] {
+  const times: number[] = [];
+  for (const c of clients) {
+    const ms = c.connectTimings?.tlsHandshakeMs;
+    if (ms !== undefined && ms !== null) times.push(ms);
+  }
+  if (times.length === 0) return null;
+  const round = (v: number): number => Math.round(v * 1000) / 1000;
+  const sum = times.reduce((a, b) => a + b, 0);
+  return { min: round(Math.min(...times)), mean: round(sum / times.length), max: round(Math.max(...times)) };
 }
 
 /** `count` split into `parts` shares differing by at most one (earlier shares get the remainder). */

@@ -1,12 +1,10 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConnectResult } from '../../protocol/index.ts';
-import { type ClientCliResult, ExitCode, runClientCli } from './cli-run.ts';
+import { type ClientCliResult, ExitCode } from './cli-run.ts';
+import { ROOT, runChild, runInProcess } from './cli-test-support.ts';
 import { type FakeServer, type FakeServerOptions, startFakeServer } from './fake-server.ts';
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 const servers: FakeServer[] = [];
 afterEach(async () => {
@@ -25,23 +23,6 @@ async function closedPort(): Promise<number> {
   const { port } = server.address() as { port: number };
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
-}
-
-async function runInProcess(argv: string[], signal?: AbortSignal): Promise<{ code: number; out: string[]; err: string[] }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runClientCli(argv, { stdout: (l) => out.push(l), stderr: (l) => err.push(l) }, signal);
-  return { code, out, err };
-}
-
-/** Runs the CLI as `npx tsx harness/client/main.ts …`; resolves with exit code and output. */
-function runChild(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile('npx', ['tsx', 'harness/client/main.ts', ...argv], { cwd: ROOT, timeout: 45_000 }, (error, stdout, stderr) => {
-      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
-      resolve({ code, stdout, stderr });
-    });
-  });
 }
 
 /** `expected` plus the ` in N.NNN s` tail taken from `actual` once its format is checked. */

@@ -126,4 +126,35 @@ describe('ClientConnection', () => {
     conn.destroy();
     await conn.closed;
   });
+
+  it('times a tcp connection: ready when TCP is up, no TLS part', async () => {
+    const port = await listen(() => {});
+    const rec = new Recorder();
+    const conn = open(rec, port);
+    expect(conn.timings).toBeNull();
+    await until(() => rec.events.includes('open'));
+    const t = conn.timings!;
+    expect(t.tlsHandshakeMs).toBeNull();
+    expect(t.readyMs).toBe(t.tcpMs);
+    conn.destroy();
+    await conn.closed;
+  });
+
+  it('a ws upgrade that never gets an answer is NMT_CLIENT_CONNECT_TIMEOUT naming the steps', async () => {
+    const port = await listen(() => {}); // accepts TCP, never answers the HTTP upgrade
+    const rec = new Recorder();
+    const conn = new ClientConnection(rec, `127.0.0.1:${port}`, 1000);
+    conn.open({ host: '127.0.0.1', port, localAddress: undefined, timeoutMs: 100, transport: 'ws', wsPath: '/' });
+    await conn.closed;
+    expect(rec.events).toEqual(['closed']);
+    expect(rec.closedWith?.code).toBe(ClientErrorCode.CONNECT_TIMEOUT);
+    expect(rec.closedWith?.message).toContain('within 100 ms (TCP connect + WebSocket upgrade)');
+  });
+
+  it.each(['tls', 'wss'] as const)('%s without TLS options throws NMT_CLIENT_INVALID_ARGUMENT', (transport) => {
+    const conn = new ClientConnection(new Recorder(), '127.0.0.1:1', 1000);
+    expect(() => conn.open({ host: '127.0.0.1', port: 1, localAddress: undefined, timeoutMs: 100, transport })).toThrow(
+      expect.objectContaining({ code: ClientErrorCode.INVALID_ARGUMENT }),
+    );
+  });
 });

@@ -3,6 +3,7 @@
  * nowhere else; `checkInteger` gives every bad option the same clear error.
  */
 import type { HeaderLayout } from '../../protocol/index.ts';
+import type { TlsDialOptions } from '../security/client-security.ts';
 import { ClientError, ClientErrorCode } from './errors.ts';
 
 /** A received packet, copied out of the socket's chunk so it may be kept. */
@@ -34,14 +35,49 @@ export interface TestClientOptions {
   closeGraceMs?: number;
 }
 
+/** How the client reaches the server: plain TCP, TLS, or WebSocket (plain or over TLS). */
+export type ClientTransport = 'tcp' | 'tls' | 'ws' | 'wss';
+export const CLIENT_TRANSPORTS: readonly ClientTransport[] = ['tcp', 'tls', 'ws', 'wss'];
+
+/** TLS settings of `connect()` (transports tls and wss). PEM text or its bytes. */
+export interface ClientTlsOptions {
+  /** CA certificate(s) to trust. Default: Node's bundled public CAs. */
+  ca?: string | Buffer;
+  /** Client certificate chain and its key, for servers that ask for one (both or neither). */
+  cert?: string | Buffer;
+  key?: string | Buffer;
+  /** SNI name and the name the server's certificate must carry. Default: the host. */
+  servername?: string;
+  /** Verify the server's certificate and name. Default true; false only for throw-away test servers. */
+  rejectUnauthorized?: boolean;
+  /** Oldest TLS version accepted. Default `TLSv1.3`. */
+  minVersion?: 'TLSv1.3' | 'TLSv1.2';
+}
+
 /** Options of `connect()`. */
 export interface ConnectOptions {
   host: string;
   port: number;
-  /** Give up when the TCP connect takes longer, in ms. Default 5,000. */
+  /** Give up when connecting (TCP, plus TLS and the WebSocket upgrade) takes longer, in ms. Default 5,000. */
   timeoutMs?: number;
   /** Local address to bind (to spread many clients over source addresses). */
   localAddress?: string;
+  /** Default `tcp`. `ws`/`wss` carry the packets in binary WebSocket messages. */
+  transport?: ClientTransport;
+  /** TLS settings; only with transport `tls` or `wss`. */
+  tls?: ClientTlsOptions;
+  /** URL path of the WebSocket upgrade; only with `ws` or `wss`. Default `/`. */
+  wsPath?: string;
+}
+
+/** How long each step of `connect()` took, in ms (fractional). */
+export interface ConnectTimings {
+  /** From `connect()` until the TCP connection was up. */
+  tcpMs: number;
+  /** The TLS handshake, from TCP up to its end; null for tcp and ws. */
+  tlsHandshakeMs: number | null;
+  /** From `connect()` until packets could flow (TCP, + TLS, + the WebSocket upgrade). */
+  readyMs: number;
 }
 
 /** Options of `handshake()`. */
@@ -130,6 +166,11 @@ export const CLIENT_DEFAULTS = Object.freeze({
   stallTimeoutMs: 10_000,
   /** Queue limit of one `packets()` iterator. */
   streamQueueLimit: 10_000,
+  transport: 'tcp' as ClientTransport,
+  wsPath: '/',
+  tlsMinVersion: 'TLSv1.3' as const,
+  /** Largest WebSocket message accepted from the server (it packs a turn's packets into one). */
+  wsMaxMessageBytes: 64 * 1024 * 1024,
 });
 
 /** Largest timeout accepted: Node timers overflow past 2^31 − 1 ms. */
@@ -154,4 +195,47 @@ export function checkInteger(
     );
   }
   return v;
+}
+
+/** The transport part of {@link ConnectOptions}, checked and with defaults filled in. */
+export interface ResolvedDial {
+  transport: ClientTransport;
+  /** Set for tls and wss. */
+  tls: TlsDialOptions | null;
+  /** Set for ws and wss. */
+  wsPath: string | undefined;
+}
+
+/** Checks `transport`, `tls` and `wsPath` together; throws NMT_CLIENT_INVALID_ARGUMENT naming the option. */
+export function resolveDial(options: ConnectOptions): ResolvedDial {
+  const transport = options.transport ?? CLIENT_DEFAULTS.transport;
+  const bad = (message: string): ClientError => new ClientError(ClientErrorCode.INVALID_ARGUMENT, `connect: ${message}`);
+  if (!CLIENT_TRANSPORTS.includes(transport)) {
+    throw bad(`transport must be one of ${CLIENT_TRANSPORTS.join(', ')}, got ${String(transport)}`);
+  }
+  const secure = transport === 'tls' || transport === 'wss';
+  const isWs = transport === 'ws' || transport === 'wss';
+  if (options.tls !== undefined && !secure) throw bad(`tls options apply to transports tls and wss, not ${transport}`);
+  if (options.wsPath !== undefined && !isWs) throw bad(`wsPath applies to transports ws and wss, not ${transport}`);
+  const wsPath = options.wsPath ?? CLIENT_DEFAULTS.wsPath;
+  if (isWs && !/^\/[^\s#]*$/.test(wsPath)) throw bad(`wsPath must start with '/' and hold no spaces or '#', got '${wsPath}'`);
+  return { transport, tls: secure ? tlsDial(options.tls ?? {}, bad) : null, wsPath: isWs ? wsPath : undefined };
+}
+
+function tlsDial(t: ClientTlsOptions, bad: (message: string) => ClientError): TlsDialOptions {
+  const minVersion = t.minVersion ?? CLIENT_DEFAULTS.tlsMinVersion;
+  if (minVersion !== 'TLSv1.3' && minVersion !== 'TLSv1.2') throw bad(`tls.minVersion must be TLSv1.3 or TLSv1.2, got ${String(minVersion)}`);
+  if ((t.cert === undefined) !== (t.key === undefined)) throw bad('tls.cert and tls.key go together (a client certificate and its key)');
+  const out: TlsDialOptions = { rejectUnauthorized: t.rejectUnauthorized ?? true, minVersion };
+  if (t.ca !== undefined) out.ca = pemText(t.ca);
+  if (t.cert !== undefined && t.key !== undefined) {
+    out.cert = pemText(t.cert);
+    out.key = pemText(t.key);
+  }
+  if (t.servername !== undefined) out.servername = t.servername;
+  return out;
+}
+
+function pemText(value: string | Buffer): string {
+  return typeof value === 'string' ? value : value.toString('utf8');
 }

@@ -8,6 +8,8 @@ import {
   connectErrorFrom,
   connectResultName,
   socketErrorFrom,
+  tlsErrorFrom,
+  wsUpgradeErrorFrom,
 } from './errors.ts';
 
 function sysErr(code: string | undefined, message = 'system error'): Error & { code?: string } {
@@ -56,6 +58,64 @@ describe('socketErrorFrom', () => {
     expect(err.code).toBe(code);
     expect(err.errno).toBe(errno);
     expect(err.message).toContain('h:1');
+  });
+});
+
+describe('tlsErrorFrom', () => {
+  it.each([
+    ['UNABLE_TO_VERIFY_LEAF_SIGNATURE', '--ca <file>'],
+    ['DEPTH_ZERO_SELF_SIGNED_CERT', '--ca <file>'],
+    ['SELF_SIGNED_CERT_IN_CHAIN', '--insecure'],
+    ['UNABLE_TO_GET_ISSUER_CERT_LOCALLY', '--ca <file>'],
+    ['ERR_TLS_CERT_ALTNAME_INVALID', '--server-name <name>'],
+    ['CERT_HAS_EXPIRED', "this machine's clock"],
+    ['ERR_SSL_WRONG_VERSION_NUMBER', 'is it running with --transport tls'],
+    ['ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION', 'TLS 1.3 by default'],
+    ['ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED', '--cert <file> --key <file>'],
+    ['ERR_SSL_SOMETHING_ELSE', 'check the certificate files'],
+  ])('%s → NMT_CLIENT_TLS_FAILED, hint %s', (code, hint) => {
+    const err = tlsErrorFrom(sysErr(code, 'tls says no'), 'localhost:7000')!;
+    expect(err.code).toBe(ClientErrorCode.TLS_FAILED);
+    expect(err.errno).toBe(code);
+    expect(err.message).toContain(`TLS handshake with localhost:7000 failed: tls says no (${code})`);
+    expect(err.message).toContain(hint);
+  });
+
+  it.each(['ECONNRESET', 'EPIPE', undefined])('%s is not a TLS failure', (code) => {
+    expect(tlsErrorFrom(sysErr(code), 'h:1')).toBeNull();
+  });
+
+  it('connectErrorFrom and socketErrorFrom both recognise TLS codes', () => {
+    expect(connectErrorFrom(sysErr('UNABLE_TO_VERIFY_LEAF_SIGNATURE'), 'h:1', undefined).code).toBe(ClientErrorCode.TLS_FAILED);
+    expect(socketErrorFrom(sysErr('ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED'), 'h:1').code).toBe(ClientErrorCode.TLS_FAILED);
+  });
+});
+
+describe('wsUpgradeErrorFrom', () => {
+  it('a 404 answer names the path to check', () => {
+    const err = wsUpgradeErrorFrom(sysErr(undefined, 'Unexpected server response: 404'), '127.0.0.1:7000', '/nope')!;
+    expect(err.code).toBe(ClientErrorCode.WS_UPGRADE_FAILED);
+    expect(err.message).toBe(
+      "WebSocket upgrade to 127.0.0.1:7000/nope refused: Unexpected server response: 404 — no WebSocket endpoint at path '/nope': " +
+        "check the path (--ws-path, wsPath) against the server's --ws-path",
+    );
+  });
+
+  it.each(['Unexpected server response: 400', 'Invalid Sec-WebSocket-Accept header', 'Invalid Upgrade header'])(
+    '%s → asks whether it is a WebSocket server',
+    (message) => {
+      const err = wsUpgradeErrorFrom(sysErr(undefined, message), 'h:1', '/')!;
+      expect(err.code).toBe(ClientErrorCode.WS_UPGRADE_FAILED);
+      expect(err.message).toContain('is it a WebSocket server');
+    },
+  );
+
+  it('other errors are not upgrade failures; connectErrorFrom maps them as before', () => {
+    expect(wsUpgradeErrorFrom(sysErr('ECONNREFUSED', 'connect ECONNREFUSED'), 'h:1', '/')).toBeNull();
+    expect(connectErrorFrom(sysErr('ECONNREFUSED'), 'h:1', undefined, '/').code).toBe(ClientErrorCode.CONNECT_REFUSED);
+    expect(connectErrorFrom(sysErr(undefined, 'Unexpected server response: 404'), 'h:1', undefined, '/g').code).toBe(
+      ClientErrorCode.WS_UPGRADE_FAILED,
+    );
   });
 });
 

@@ -15,6 +15,10 @@ export const ClientErrorCode = {
   CONNECT_TIMEOUT: 'NMT_CLIENT_CONNECT_TIMEOUT',
   /** Any other connect failure: unknown host, unreachable network, bad local address. */
   CONNECT_FAILED: 'NMT_CLIENT_CONNECT_FAILED',
+  /** The TLS handshake failed: certificate not trusted, wrong name, expired, version or alert (transports tls, wss). */
+  TLS_FAILED: 'NMT_CLIENT_TLS_FAILED',
+  /** The server refused the WebSocket upgrade (wrong path, not a WebSocket server) (transports ws, wss). */
+  WS_UPGRADE_FAILED: 'NMT_CLIENT_WS_UPGRADE_FAILED',
   /** SessionConnectRes carried a result other than OK. */
   HANDSHAKE_REJECTED: 'NMT_CLIENT_HANDSHAKE_REJECTED',
   /** The server sent a DisconnectNotice. */
@@ -152,9 +156,16 @@ interface SystemError extends Error {
  * Maps a socket error raised while connecting to a typed error whose message
  * says what to check.
  */
-export function connectErrorFrom(err: SystemError, endpoint: string, localAddress: string | undefined): ClientError {
+export function connectErrorFrom(
+  err: SystemError,
+  endpoint: string,
+  localAddress: string | undefined,
+  wsPath?: string,
+): ClientError {
   const errno = err.code;
   const opts = { cause: err, errno };
+  const special = tlsErrorFrom(err, endpoint) ?? (wsPath === undefined ? null : wsUpgradeErrorFrom(err, endpoint, wsPath));
+  if (special !== null) return special;
   switch (errno) {
     case 'ECONNREFUSED':
       return new ClientError(
@@ -219,6 +230,9 @@ export function connectErrorFrom(err: SystemError, endpoint: string, localAddres
 /** Maps a socket error on an established connection to a typed error. */
 export function socketErrorFrom(err: SystemError, endpoint: string): ClientError {
   const errno = err.code;
+  // TLS 1.3 servers check a client certificate after the client saw the handshake end.
+  const tls = tlsErrorFrom(err, endpoint);
+  if (tls !== null) return tls;
   if (errno === 'ECONNRESET' || errno === 'EPIPE' || errno === 'ECONNABORTED') {
     return new ClientError(
       ClientErrorCode.CLOSED_BY_PEER,
@@ -230,5 +244,61 @@ export function socketErrorFrom(err: SystemError, endpoint: string): ClientError
     ClientErrorCode.SOCKET_ERROR,
     `socket error on the connection to ${endpoint}: ${err.message}${errno === undefined ? '' : ` (${errno})`}`,
     { cause: err, errno },
+  );
+}
+
+/** Socket error codes that mean the TLS handshake failed (OpenSSL verify codes, Node's ERR_TLS_/ERR_SSL_). */
+const TLS_CODE = /^(ERR_TLS_|ERR_SSL_|ERR_OSSL_|UNABLE_TO_|CERT_|DEPTH_ZERO_|SELF_SIGNED_|HOSTNAME_MISMATCH)/;
+
+/** What to check for a failed TLS handshake, by error code. */
+function tlsHint(code: string): string {
+  if (/^(UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|CERT_UNTRUSTED|CERT_SIGNATURE)/.test(code)) {
+    return "the server's certificate is not trusted: pass the CA that signed it (--ca <file>, tls.ca), " +
+      'or for a throw-away test server only, --insecure';
+  }
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID' || code === 'HOSTNAME_MISMATCH') {
+    return "the certificate does not name the host connected to: connect by a name it carries, or set the name to check (--server-name <name>, tls.servername)";
+  }
+  if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') {
+    return "the server's certificate is outside its validity period: renew it, and check this machine's clock";
+  }
+  if (code.includes('WRONG_VERSION_NUMBER') || code.includes('PACKET_LENGTH_TOO_LONG')) {
+    return 'the server did not answer in TLS: is it running with --transport tls (or wss) on this port?';
+  }
+  if (code.includes('PROTOCOL_VERSION') || code.includes('UNSUPPORTED_PROTOCOL')) {
+    return 'client and server share no TLS version: the client asks for TLS 1.3 by default (tls.minVersion)';
+  }
+  if (code.includes('CERTIFICATE_REQUIRED') || code.includes('ALERT_BAD_CERTIFICATE') || code.includes('UNKNOWN_CA')) {
+    return 'the server refused the client certificate: pass one its CA signed (--cert <file> --key <file>)';
+  }
+  return 'check the certificate files (--ca, --cert, --key) and the name (--server-name)';
+}
+
+/** A TLS handshake failure as NMT_CLIENT_TLS_FAILED, or null when `err` is not one. */
+export function tlsErrorFrom(err: SystemError, endpoint: string): ClientError | null {
+  const errno = err.code;
+  if (errno === undefined || !TLS_CODE.test(errno)) return null;
+  return new ClientError(
+    ClientErrorCode.TLS_FAILED,
+    `TLS handshake with ${endpoint} failed: ${err.message} (${errno}) — ${tlsHint(errno)}`,
+    { cause: err, errno },
+  );
+}
+
+/** ws's messages for an upgrade answered with something other than 101 Switching Protocols. */
+const WS_UPGRADE_MESSAGE = /^(Unexpected server response|Invalid Sec-WebSocket-Accept|Missing Sec-WebSocket|Invalid Upgrade header|Server sent)/;
+
+/** A refused WebSocket upgrade as NMT_CLIENT_WS_UPGRADE_FAILED, or null when `err` is not one. */
+export function wsUpgradeErrorFrom(err: SystemError, endpoint: string, wsPath: string): ClientError | null {
+  if (!WS_UPGRADE_MESSAGE.test(err.message)) return null;
+  const status = /^Unexpected server response: (\d+)/.exec(err.message)?.[1];
+  const hint =
+    status === '404'
+      ? `no WebSocket endpoint at path '${wsPath}': check the path (--ws-path, wsPath) against the server's --ws-path`
+      : `is it a WebSocket server (TestServer --transport ws or wss) and is '${wsPath}' its path (--ws-path)?`;
+  return new ClientError(
+    ClientErrorCode.WS_UPGRADE_FAILED,
+    `WebSocket upgrade to ${endpoint}${wsPath} refused: ${err.message} — ${hint}`,
+    { cause: err, errno: err.code },
   );
 }

@@ -1,5 +1,5 @@
 /**
- * TestClient: one TCP connection to a server speaking wire protocol v1 (or
+ * TestClient: one connection (TCP, TLS, WebSocket) to a server speaking wire protocol v1 (or
  * any header + payload framing), with an async API for tests, the CLI and
  * simple tools.
  *
@@ -36,7 +36,9 @@ import {
 import {
   CLIENT_DEFAULTS,
   type ClientStats,
+  type ClientTransport,
   type ConnectOptions,
+  type ConnectTimings,
   type ExpectOptions,
   type HandshakeOptions,
   MAX_TIMEOUT_MS,
@@ -47,6 +49,7 @@ import {
   type ReceivedPacket,
   type TestClientOptions,
   checkInteger,
+  resolveDial,
 } from './client-options.ts';
 import { ClientConnection, type ConnectionListener } from './client-connection.ts';
 import { ClientDisconnectedError, ClientError, ClientErrorCode, HandshakeRejectedError } from './errors.ts';
@@ -79,6 +82,8 @@ export class TestClient implements FrameSink, ConnectionListener {
   readonly closed: Promise<ClientError | null>;
   /** The server's `host:port` once `connect` was called. */
   endpoint = '';
+  /** The transport of `connect` (tcp until then). */
+  transport: ClientTransport = 'tcp';
   /** Session id from the last successful handshake, else null. */
   sessionId: number | null = null;
 
@@ -132,7 +137,16 @@ export class TestClient implements FrameSink, ConnectionListener {
     return this.state === 'open';
   }
 
-  /** Opens the TCP connection. Rejects with NMT_CLIENT_CONNECT_REFUSED / _TIMEOUT / _FAILED. */
+  /** How long connecting took (TCP, TLS handshake, ready); null until connected. */
+  get connectTimings(): ConnectTimings | null {
+    return this.connection === null ? null : this.connection.timings;
+  }
+
+  /**
+   * Opens the connection over `options.transport` (default tcp). Rejects with
+   * NMT_CLIENT_CONNECT_REFUSED / _TIMEOUT / _FAILED, NMT_CLIENT_TLS_FAILED or
+   * NMT_CLIENT_WS_UPGRADE_FAILED.
+   */
   async connect(options: ConnectOptions): Promise<void> {
     if (this.state !== 'idle') {
       throw new ClientError(
@@ -146,10 +160,12 @@ export class TestClient implements FrameSink, ConnectionListener {
     const port = checkInteger('connect port', options.port, 0, 1, 65_535);
     const defaultMs = CLIENT_DEFAULTS.connectTimeoutMs;
     const timeoutMs = checkInteger('connect timeoutMs', options.timeoutMs, defaultMs, 1, MAX_TIMEOUT_MS);
+    const dial = resolveDial(options);
     this.endpoint = formatEndpoint(options.host, port);
+    this.transport = dial.transport;
     const connection = new ClientConnection(this, this.endpoint, this.closeGraceMs);
     try {
-      connection.open({ host: options.host, port, localAddress: options.localAddress, timeoutMs });
+      connection.open({ host: options.host, port, localAddress: options.localAddress, timeoutMs, ...dial });
     } catch (err) {
       // A malformed local address fails synchronously; the client still ends the usual way.
       this.finish(err as ClientError);
