@@ -19,11 +19,13 @@ import {
   HandlerPhase,
   ServerEngine,
   createLogger,
+  createTransport,
   silentLogger,
   type EngineLimits,
   type LogLevel,
   type ShutdownOptions,
   type ShutdownResult,
+  type TlsSettings,
 } from '../engine/index.ts';
 import { createHandshakeHandler, onPingReq } from '../test-server/handlers.ts';
 import { StatsRefresher, dbMetricFamilies } from './db-metrics.ts';
@@ -53,6 +55,12 @@ export interface DbServerOptions {
   ownStorage?: boolean;
   /** Metrics endpoint; absent/null/false = disabled. */
   metrics?: { host?: string; port?: number } | null | false;
+  /**
+   * Serve TestServer links over TLS 1.3 (`--tls-cert`/`--tls-key`); with
+   * `clientAuth` and `ca`, only TestServers holding a certificate from that CA
+   * can connect at all. Absent/null = plain TCP (loopback deployments).
+   */
+  tls?: TlsSettings | null;
   /** Overrides on top of {@link DB_SERVER_LIMIT_DEFAULTS}. */
   limits?: Partial<EngineLimits>;
   /** Default 5000. */
@@ -113,6 +121,7 @@ export async function startDbServer(options: DbServerOptions): Promise<RunningDb
       limits: { ...DB_SERVER_LIMIT_DEFAULTS, ...options.limits },
       shutdownDeadlineMs: options.shutdownDeadlineMs,
       logger,
+      ...(options.tls == null ? {} : { transport: createTransport({ kind: 'tls', tls: options.tls }, { maxPacketSize: MAX_WIRE_PACKET_SIZE }) }),
     });
     const handler = createDbRequestHandler(storage, counters, () => ({ links: engine.sessions.count, uptimeMs: Math.floor(engine.uptimeMs), ...counters }));
     engine.registry
@@ -121,8 +130,9 @@ export async function startDbServer(options: DbServerOptions): Promise<RunningDb
     for (const id of DB_REQUEST_IDS) engine.registry.register(id, handler);
     engine.addMetricsProvider(() => dbMetricFamilies(refresher.latest, counters));
     const addr = await engine.start();
-    refresher.start();
-    logger.info({ backend: storage.backend, host: addr.host, port: addr.port }, 'DBServer listening');
+    // Only /metrics reads the refreshed stats: without it the snapshot (all histograms, once per interval) is skipped.
+    if (options.metrics !== undefined && options.metrics !== null && options.metrics !== false) refresher.start();
+    logger.info({ backend: storage.backend, host: addr.host, port: addr.port, transport: engine.transportKind }, 'DBServer listening');
     return {
       ...addr,
       engine,

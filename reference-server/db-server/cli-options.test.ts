@@ -28,7 +28,18 @@ describe('parseDbCli', () => {
       readyJson: false,
       shutdownDeadlineMs: 5000,
       statsRefreshMs: 1000,
+      tls: null,
     });
+  });
+
+  it('serves TLS links with client certificates when --tls-* are given', () => {
+    expect(config(['--tls-cert', 'db.crt', '--tls-key', 'db.key', '--tls-ca', 'ca.crt', '--tls-client-auth']).tls).toEqual({
+      certFile: 'db.crt',
+      keyFile: 'db.key',
+      caFile: 'ca.crt',
+      clientAuth: true,
+    });
+    expect(config(['--tls-cert', 'db.crt', '--tls-key', 'db.key']).tls).toEqual({ certFile: 'db.crt', keyFile: 'db.key', caFile: null, clientAuth: false });
   });
 
   it.each([

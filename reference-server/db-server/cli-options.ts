@@ -41,6 +41,8 @@ export interface DbServerCliConfig {
   readyJson: boolean;
   shutdownDeadlineMs: number;
   statsRefreshMs: number;
+  /** `--tls-cert`/`--tls-key` (+ `--tls-ca`, `--tls-client-auth`): files, read by main.ts; null = plain TCP. */
+  tls: { certFile: string; keyFile: string; caFile: string | null; clientAuth: boolean } | null;
 }
 
 interface ServerFlag {
@@ -61,6 +63,10 @@ export const SERVER_FLAGS: readonly ServerFlag[] = Object.freeze([
   { flag: '--no-metrics', arg: '', default: '', help: 'do not serve /metrics' },
   { flag: '--stats-refresh-ms', arg: '<ms>', default: '1000', help: 'how often the storage stats behind /metrics are refreshed' },
   { flag: '--shutdown-deadline-ms', arg: '<ms>', default: '5000', help: 'on SIGINT/SIGTERM, close links within this time, then force' },
+  { flag: '--tls-cert', arg: '<file>', default: '', help: 'serve links over TLS 1.3 with this certificate chain (PEM); needs --tls-key' },
+  { flag: '--tls-key', arg: '<file>', default: '', help: 'private key of --tls-cert (PEM)' },
+  { flag: '--tls-ca', arg: '<file>', default: '', help: 'CA (PEM) that TestServer client certificates must chain to' },
+  { flag: '--tls-client-auth', arg: '', default: '', help: 'accept only links presenting a certificate signed by --tls-ca' },
   { flag: '--log-level', arg: '<level>', default: 'info', help: `${LOG_LEVELS.join(' | ')} (JSON lines on stderr)` },
   { flag: '--ready-json', arg: '', default: '', help: 'also print {"event":"ready",...} on stdout' },
   { flag: '--help', arg: '', default: '', help: 'print this help' },
@@ -68,7 +74,7 @@ export const SERVER_FLAGS: readonly ServerFlag[] = Object.freeze([
 
 const kebab = (s: string): string => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 const STORAGE_FLAGS = new Map(SETTING_SPECS.filter((s) => s.key !== 'url' && s.key !== 'dataDir').map((s) => [`--${kebab(s.key)}`, s]));
-const BOOL_FLAGS = new Set(['--no-metrics', '--ready-json', '--help']);
+const BOOL_FLAGS = new Set(['--no-metrics', '--ready-json', '--tls-client-auth', '--help']);
 const VALUE_FLAGS = new Set(SERVER_FLAGS.filter((f) => f.arg !== '').map((f) => f.flag));
 
 function intArg(flag: string, v: string, min: number, max: number, problems: string[]): number {
@@ -122,6 +128,13 @@ export function parseDbCli(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   }
   if (backend === 'sqlite' && values.has('--mariadb-url')) problems.push('--mariadb-url: applies to --backend mariadb only');
   if (backend === 'mariadb' && values.has('--data-dir')) problems.push('--data-dir: applies to --backend sqlite only');
+  const tlsCert = values.get('--tls-cert');
+  const tlsKey = values.get('--tls-key');
+  const tlsCa = values.get('--tls-ca') ?? null;
+  const clientAuth = bools.has('--tls-client-auth');
+  if ((tlsCert === undefined) !== (tlsKey === undefined)) problems.push('--tls-cert and --tls-key go together (the certificate chain and its private key, PEM)');
+  if (tlsCert === undefined && (tlsCa !== null || clientAuth)) problems.push('--tls-ca and --tls-client-auth need --tls-cert and --tls-key (TLS links)');
+  if (clientAuth && tlsCa === null) problems.push('--tls-client-auth needs --tls-ca, the CA that signs TestServer certificates');
   if (problems.length > 0) throw new DbCliError(problems);
   const storage: StorageConfig =
     backend === 'mariadb'
@@ -139,6 +152,7 @@ export function parseDbCli(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       readyJson: bools.has('--ready-json'),
       shutdownDeadlineMs,
       statsRefreshMs,
+      tls: tlsCert === undefined || tlsKey === undefined ? null : { certFile: tlsCert, keyFile: tlsKey, caFile: tlsCa, clientAuth },
     },
   };
 }

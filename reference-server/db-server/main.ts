@@ -6,7 +6,7 @@
  * start it with `--port 0` and read the real port. SIGINT/SIGTERM stop it
  * gracefully: links closed, queued writes committed, database closed.
  */
-import { ServerConfigError, ServerListenError, createLogger } from '../engine/index.ts';
+import { ServerConfigError, ServerListenError, TransportConfigError, createLogger, loadTlsFiles } from '../engine/index.ts';
 import { startDbServer, type RunningDbServer } from './app.ts';
 import { DbCliError, DbExitCode, dbHelpText, parseDbCli, type DbServerCliConfig } from './cli-options.ts';
 import { DbError, DbErrorCode } from './storage/index.ts';
@@ -23,11 +23,12 @@ async function run(cfg: DbServerCliConfig): Promise<number> {
       logger: log,
       shutdownDeadlineMs: cfg.shutdownDeadlineMs,
       statsRefreshMs: cfg.statsRefreshMs,
+      tls: cfg.tls === null ? null : { ...loadTlsFiles(cfg.tls), clientAuth: cfg.tls.clientAuth },
     });
   } catch (err) {
     process.stderr.write(`error: ${(err as Error).message}\n`);
     if (err instanceof ServerListenError) return DbExitCode.LISTEN;
-    if (err instanceof ServerConfigError) return DbExitCode.USAGE;
+    if (err instanceof ServerConfigError || err instanceof TransportConfigError) return DbExitCode.USAGE;
     if (err instanceof DbError) return err.code === DbErrorCode.CONFIG_INVALID ? DbExitCode.USAGE : DbExitCode.DATABASE;
     throw err;
   }
@@ -36,9 +37,10 @@ async function run(cfg: DbServerCliConfig): Promise<number> {
     process.once('SIGTERM', () => resolve('SIGTERM'));
   });
   const metrics = server.metricsPort === null ? 'metrics disabled' : `metrics http://${server.metricsHost}:${server.metricsPort}/metrics`;
-  process.stdout.write(`DBServer listening on ${server.host}:${server.port} (${server.storage.backend}, ${metrics})\n`);
+  const tls = server.engine.transportKind === 'tls' ? ', TLS 1.3 links' : '';
+  process.stdout.write(`DBServer listening on ${server.host}:${server.port} (${server.storage.backend}${tls}, ${metrics})\n`);
   if (cfg.readyJson) {
-    process.stdout.write(`${JSON.stringify({ event: 'ready', host: server.host, port: server.port, metricsPort: server.metricsPort, backend: server.storage.backend, pid: process.pid })}\n`);
+    process.stdout.write(`${JSON.stringify({ event: 'ready', host: server.host, port: server.port, metricsPort: server.metricsPort, backend: server.storage.backend, transport: server.engine.transportKind, pid: process.pid })}\n`);
   }
   const signal = await signalled;
   process.once('SIGINT', () => process.exit(DbExitCode.FAILURE));

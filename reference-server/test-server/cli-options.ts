@@ -56,6 +56,10 @@ export const OPTION_SPECS: readonly OptionSpec[] = Object.freeze([
   { key: 'injectDelayMs', flag: '--inject-delay-ms', kind: 'int', min: 0, max: 60_000, default: 0, help: 'test feature: answer each PingReq this many ms late (0 = off)', group: 'Server', arg: '<ms>' },
   { key: 'db', flag: '--db', kind: 'string', default: null, help: 'forward player and gold requests to the DBServer at host:port (without it they get NoDatabase)', group: 'Server', arg: '<host:port>' },
   { key: 'dbConnections', flag: '--db-connections', kind: 'int', min: 1, max: 64, default: 2, help: 'persistent links to DBServer (requests are multiplexed on them)', group: 'Server', arg: '<count>' },
+  { key: 'dbTlsCa', flag: '--db-tls-ca', kind: 'string', default: null, help: 'dial DBServer over TLS 1.3, trusting this CA (PEM file)', group: 'Server', arg: '<file>' },
+  { key: 'dbTlsCert', flag: '--db-tls-cert', kind: 'string', default: null, help: "this TestServer's client certificate for DBServer's --tls-client-auth (PEM file)", group: 'Server', arg: '<file>' },
+  { key: 'dbTlsKey', flag: '--db-tls-key', kind: 'string', default: null, help: 'private key of --db-tls-cert (PEM file)', group: 'Server', arg: '<file>' },
+  { key: 'dbTlsServerName', flag: '--db-tls-server-name', kind: 'string', default: null, help: "name DBServer's certificate must carry (default: the --db host; none for an IP)", group: 'Server', arg: '<name>' },
   { key: 'dbTimeoutMs', flag: '--db-timeout-ms', kind: 'int', min: 10, max: 600_000, default: 5000, help: 'deadline of one DBServer request; past it the client gets Timeout', group: 'Server', arg: '<ms>' },
   { key: 'shutdownDeadlineMs', flag: '--shutdown-deadline-ms', kind: 'int', min: 0, max: 600_000, default: 5000, help: 'on SIGINT/SIGTERM, close sessions within this time, then force', group: 'Server', arg: '<ms>' },
   { key: 'metrics', flag: '--metrics', kind: 'bool', default: true, help: 'serve /metrics and /healthz over HTTP', group: 'Metrics', arg: '' },
@@ -131,7 +135,14 @@ export interface TestServerCliConfig {
   /** Test feature: PongRes delay in ms (0 = off). */
   injectDelayMs: number;
   /** `--db`: the DBServer to forward game data requests to, or null. */
-  db: { host: string; port: number; connections: number; requestTimeoutMs: number } | null;
+  db: {
+    host: string;
+    port: number;
+    connections: number;
+    requestTimeoutMs: number;
+    /** `--db-tls-*` files (read by main.ts); null = plain TCP links. */
+    tls: { caFile: string; certFile: string | null; keyFile: string | null; servername: string | null } | null;
+  } | null;
   logLevel: LogLevel;
   readyJson: boolean;
   /** The `--config` file used, if any. */
@@ -170,6 +181,20 @@ const WS_KEYS = ['wsPath', 'wsPacketsPerMessage'];
 const JWT_KEYS = ['jwtIssuer', 'jwtAudience', 'jwtKeys', 'jwtClockTolerance', 'authMaxPending'];
 
 const splitList = (v: string): string[] => v.split(',').map((x) => x.trim()).filter((x) => x !== '');
+
+/** `--db-tls-*`: which go together; null when the links are plain TCP. */
+function resolveDbTls(merged: Values, withDb: boolean, issues: string[]): NonNullable<TestServerCliConfig['db']>['tls'] {
+  const str = (k: string): string | null => (merged[k] as string | undefined) ?? null;
+  const ca = str('dbTlsCa');
+  const cert = str('dbTlsCert');
+  const key = str('dbTlsKey');
+  const servername = str('dbTlsServerName');
+  const any = ca !== null || cert !== null || key !== null || servername !== null;
+  if (any && !withDb) issues.push('--db-tls-ca, --db-tls-cert, --db-tls-key and --db-tls-server-name apply only with --db');
+  if (any && ca === null) issues.push('--db-tls-cert, --db-tls-key and --db-tls-server-name need --db-tls-ca (the CA that signed the DBServer certificate)');
+  if ((cert === null) !== (key === null)) issues.push('--db-tls-cert and --db-tls-key go together (client certificate and its private key, PEM)');
+  return ca === null ? null : { caFile: ca, certFile: cert, keyFile: key, servername };
+}
 
 /** Cross-checks transport and auth options (which flags go together); pushes one issue per problem. */
 function resolveSecurity(merged: Values, get: <T>(key: string) => T, issues: string[]): { transport: TransportCliConfig; auth: AuthCliConfig } {
@@ -370,6 +395,7 @@ export function parseCli(argv: readonly string[], readFile: (path: string) => st
   if (dbValue === undefined && (merged['dbConnections'] !== undefined || merged['dbTimeoutMs'] !== undefined)) {
     securityIssues.push('--db-connections and --db-timeout-ms apply only with --db');
   }
+  const dbTls = resolveDbTls(merged, dbValue !== undefined, securityIssues);
   if (securityIssues.length > 0) throw new CliConfigError(TestServerErrorCode.USAGE, securityIssues);
   const host = get<string>('host');
   return {
@@ -381,7 +407,10 @@ export function parseCli(argv: readonly string[], readFile: (path: string) => st
       limits,
       shutdownDeadlineMs: get<number>('shutdownDeadlineMs'),
       injectDelayMs: get<number>('injectDelayMs'),
-      db: dbAddress === null || typeof dbAddress === 'string' ? null : { ...dbAddress, connections: get<number>('dbConnections'), requestTimeoutMs: get<number>('dbTimeoutMs') },
+      db:
+        dbAddress === null || typeof dbAddress === 'string'
+          ? null
+          : { ...dbAddress, connections: get<number>('dbConnections'), requestTimeoutMs: get<number>('dbTimeoutMs'), tls: dbTls },
       logLevel: get<LogLevel>('logLevel'),
       readyJson: get<boolean>('readyJson'),
       configFile,

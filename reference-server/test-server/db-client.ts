@@ -15,7 +15,8 @@
  * the outcome of a Timeout or a lost link is unknown; the client retries with
  * the same idempotency key, which DBServer applies at most once.
  */
-import { Socket } from 'node:net';
+import { Socket, isIP } from 'node:net';
+import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import type { Logger } from 'pino';
 import {
   ConnectResult,
@@ -50,7 +51,22 @@ export interface DbClientOptions {
   maxInFlight?: number;
   /** A PingReq on each link this often, ms, so a dead peer is noticed while idle (0 = never). */
   pingIntervalMs?: number;
+  /**
+   * Dial DBServer over TLS 1.3: `ca` it must chain to, and this TestServer's
+   * own certificate and key when DBServer runs with --tls-client-auth.
+   * Absent/null = plain TCP.
+   */
+  tls?: DbLinkTls | null;
   logger?: Logger;
+}
+
+/** TLS settings of the links to DBServer (PEM contents, not paths). */
+export interface DbLinkTls {
+  ca: string | Buffer;
+  cert?: string | Buffer | null;
+  key?: string | Buffer | null;
+  /** Name DBServer's certificate must carry (default: the host, or none for an IP address). */
+  servername?: string | null;
 }
 
 export const DB_CLIENT_DEFAULTS = Object.freeze({
@@ -97,14 +113,15 @@ class DbLink implements FrameSink {
     readonly index: number,
   ) {
     this.decoder = new FrameDecoder(this);
-    this.socket = new Socket();
+    const tls = client.options.tls;
+    this.socket = tls == null ? new Socket() : tlsConnect(tlsLinkOptions(client.options.host, client.options.port, tls));
     this.socket.setNoDelay(true);
-    this.socket.on('connect', () => this.onConnect());
+    this.socket.on(tls == null ? 'connect' : 'secureConnect', () => this.onConnect());
     this.socket.on('data', (chunk: Buffer) => this.decoder.push(chunk));
     this.socket.on('error', (err) => this.close(`socket error: ${err.message}`));
     this.socket.on('close', () => this.close('connection closed by DBServer'));
     this.connectTimer = setTimeout(() => this.close(`no handshake within ${client.options.connectTimeoutMs} ms`), client.options.connectTimeoutMs);
-    this.socket.connect(client.options.port, client.options.host);
+    if (tls == null) this.socket.connect(client.options.port, client.options.host);
   }
 
   private onConnect(): void {
@@ -338,4 +355,17 @@ function local(status: number, message: string): DbResponse {
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** tls.connect options of a link: TLS 1.3, the DBServer's CA, our client certificate when given. */
+function tlsLinkOptions(host: string, port: number, tls: DbLinkTls): ConnectionOptions {
+  const servername = tls.servername ?? (isIP(host) === 0 ? host : undefined);
+  return {
+    host,
+    port,
+    ca: tls.ca,
+    ...(tls.cert == null || tls.key == null ? {} : { cert: tls.cert, key: tls.key }),
+    ...(servername === undefined ? {} : { servername }),
+    minVersion: 'TLSv1.3',
+  };
 }

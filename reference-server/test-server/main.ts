@@ -11,10 +11,12 @@
  * SIGHUP re-reads `--jwt-keys` and the TLS certificate files: key and
  * certificate rotation without a restart (a bad file keeps the old ones).
  */
+import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { AuthConfigError, loadKeySetFile, type JwtAuthOptions } from '../auth/index.ts';
 import { ServerConfigError, ServerListenError, TransportConfigError, createLogger, loadTlsFiles, type TlsMaterial, type TransportSpec } from '../engine/index.ts';
 import { startTestServer, type RunningTestServer } from './app.ts';
+import type { DbLinkTls } from './db-client.ts';
 import { helpText, parseCli, type TestServerCliConfig } from './cli-options.ts';
 import { CliConfigError, ExitCode } from './errors.ts';
 
@@ -31,6 +33,20 @@ function readyLine(s: RunningTestServer): string {
 function readTls(cfg: TestServerCliConfig): TlsMaterial | null {
   const t = cfg.transport.tls;
   return t === null ? null : loadTlsFiles({ certFile: t.certFile, keyFile: t.keyFile, caFile: t.caFile });
+}
+
+/** Reads the `--db-tls-*` files: PEM the DBServer links dial with. */
+function readDbTls(t: NonNullable<TestServerCliConfig['db']>['tls']): DbLinkTls | null {
+  if (t === null) return null;
+  if (t.certFile !== null && t.keyFile !== null) {
+    const m = loadTlsFiles({ certFile: t.certFile, keyFile: t.keyFile, caFile: t.caFile });
+    return { ca: m.ca!, cert: m.cert, key: m.key, servername: t.servername };
+  }
+  try {
+    return { ca: readFileSync(t.caFile), servername: t.servername };
+  } catch (err) {
+    throw new TransportConfigError([{ path: '--db-tls-ca', message: `cannot read ${t.caFile} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` }], 'DBServer link TLS files');
+  }
 }
 
 /** The transport spec of the command line, with certificate files read. */
@@ -92,7 +108,7 @@ async function run(cfg: TestServerCliConfig): Promise<number> {
       limits: cfg.limits,
       shutdownDeadlineMs: cfg.shutdownDeadlineMs,
       injectDelayMs: cfg.injectDelayMs,
-      db: cfg.db,
+      db: cfg.db === null ? null : { ...cfg.db, tls: readDbTls(cfg.db.tls) },
       logger: log,
     });
   } catch (err) {
