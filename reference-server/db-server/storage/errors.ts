@@ -61,101 +61,83 @@ export class DbError extends Error {
 
   constructor(code: DbErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
-    this.name = 'DbError';
+    // The class's own name (DbNotFoundError, …), so subclasses need no constructor line for it.
+    this.name = new.target.name;
     this.code = code;
     this.retryable = RETRYABLE.has(code);
   }
 }
 
+/**
+ * The one shape of the typed errors below: a code, a message, and the facts
+ * behind it as read-only fields (`declare`d in each subclass, assigned here),
+ * so callers read `err.balance` instead of parsing the message.
+ */
+abstract class DbFactsError<F extends object> extends DbError {
+  constructor(code: DbErrorCode, message: string, facts: F) {
+    super(code, message);
+    Object.assign(this, facts);
+  }
+}
+
 /** A row that the request names does not exist. */
-export class DbNotFoundError extends DbError {
-  readonly entity: 'player';
-  readonly id: number;
+export class DbNotFoundError extends DbFactsError<{ entity: 'player'; id: number }> {
+  declare readonly entity: 'player';
+  declare readonly id: number;
 
   constructor(entity: 'player', id: number) {
-    super(DbErrorCode.NOT_FOUND, `${entity} ${id} does not exist`);
-    this.name = 'DbNotFoundError';
-    this.entity = entity;
-    this.id = id;
+    super(DbErrorCode.NOT_FOUND, `${entity} ${id} does not exist`, { entity, id });
   }
 }
 
 /** Optimistic concurrency failure: the caller's copy of the row is stale. */
-export class DbVersionConflictError extends DbError {
-  readonly id: number;
-  readonly expectedVersion: number;
-  readonly actualVersion: number;
+export class DbVersionConflictError extends DbFactsError<{ id: number; expectedVersion: number; actualVersion: number }> {
+  declare readonly id: number;
+  declare readonly expectedVersion: number;
+  declare readonly actualVersion: number;
 
   constructor(id: number, expectedVersion: number, actualVersion: number) {
-    super(
-      DbErrorCode.VERSION_CONFLICT,
-      `player ${id} is at version ${actualVersion}, not the expected ${expectedVersion}: ` +
-        're-read the player and apply the change again with a new idempotency key',
-    );
-    this.name = 'DbVersionConflictError';
-    this.id = id;
-    this.expectedVersion = expectedVersion;
-    this.actualVersion = actualVersion;
+    const message = `player ${id} is at version ${actualVersion}, not the expected ${expectedVersion}: re-read the player and apply the change again with a new idempotency key`;
+    super(DbErrorCode.VERSION_CONFLICT, message, { id, expectedVersion, actualVersion });
   }
 }
 
 /** The sender of a transfer has less gold than the amount; nothing was changed. */
-export class DbInsufficientFundsError extends DbError {
-  readonly playerId: number;
-  readonly balance: number;
-  readonly amount: number;
+export class DbInsufficientFundsError extends DbFactsError<{ playerId: number; balance: number; amount: number }> {
+  declare readonly playerId: number;
+  declare readonly balance: number;
+  declare readonly amount: number;
 
   constructor(playerId: number, balance: number, amount: number) {
-    super(DbErrorCode.INSUFFICIENT_FUNDS, `player ${playerId} has ${balance} gold, cannot transfer ${amount}; nothing was changed`);
-    this.name = 'DbInsufficientFundsError';
-    this.playerId = playerId;
-    this.balance = balance;
-    this.amount = amount;
+    super(DbErrorCode.INSUFFICIENT_FUNDS, `player ${playerId} has ${balance} gold, cannot transfer ${amount}; nothing was changed`, { playerId, balance, amount });
   }
 }
 
 /** A credit would exceed the largest storable balance; nothing was changed. */
-export class DbBalanceOverflowError extends DbError {
-  readonly playerId: number;
-  readonly balance: number;
-  readonly amount: number;
-  readonly limit: number;
+export class DbBalanceOverflowError extends DbFactsError<{ playerId: number; balance: number; amount: number; limit: number }> {
+  declare readonly playerId: number;
+  declare readonly balance: number;
+  declare readonly amount: number;
+  declare readonly limit: number;
 
   constructor(playerId: number, balance: number, amount: number, limit: number) {
-    super(
-      DbErrorCode.BALANCE_OVERFLOW,
-      `player ${playerId} has ${balance} gold; adding ${amount} would exceed the limit of ${limit}; nothing was changed`,
-    );
-    this.name = 'DbBalanceOverflowError';
-    this.playerId = playerId;
-    this.balance = balance;
-    this.amount = amount;
-    this.limit = limit;
+    const message = `player ${playerId} has ${balance} gold; adding ${amount} would exceed the limit of ${limit}; nothing was changed`;
+    super(DbErrorCode.BALANCE_OVERFLOW, message, { playerId, balance, amount, limit });
   }
 }
 
 /** The idempotency key was first used with another operation or other parameters. */
-export class DbIdempotencyConflictError extends DbError {
-  readonly idempotencyKey: string;
+export class DbIdempotencyConflictError extends DbFactsError<{ idempotencyKey: string; storedOperation: string; requestedOperation: string }> {
+  declare readonly idempotencyKey: string;
   /** Operation the key was first used with. */
-  readonly storedOperation: string;
+  declare readonly storedOperation: string;
   /** Operation of the rejected request. */
-  readonly requestedOperation: string;
+  declare readonly requestedOperation: string;
 
   constructor(idempotencyKey: string, storedOperation: string, requestedOperation: string) {
-    const what =
-      storedOperation === requestedOperation
-        ? `${storedOperation} with different parameters`
-        : `${storedOperation}, not ${requestedOperation}`;
-    super(
-      DbErrorCode.IDEMPOTENCY_CONFLICT,
-      `idempotency key ${JSON.stringify(idempotencyKey)} was already used for ${what}: ` +
-        'use a new key for a new request, the same key only to retry the identical request',
-    );
-    this.name = 'DbIdempotencyConflictError';
-    this.idempotencyKey = idempotencyKey;
-    this.storedOperation = storedOperation;
-    this.requestedOperation = requestedOperation;
+    const what = storedOperation === requestedOperation ? `${storedOperation} with different parameters` : `${storedOperation}, not ${requestedOperation}`;
+    const message = `idempotency key ${JSON.stringify(idempotencyKey)} was already used for ${what}: use a new key for a new request, the same key only to retry the identical request`;
+    super(DbErrorCode.IDEMPOTENCY_CONFLICT, message, { idempotencyKey, storedOperation, requestedOperation });
   }
 }
 
@@ -171,7 +153,6 @@ export class DbValidationError extends DbError {
 
   constructor(code: typeof DbErrorCode.INVALID_ARGUMENT | typeof DbErrorCode.CONFIG_INVALID, context: string, issues: readonly DbIssue[]) {
     super(code, `invalid ${context}:\n${issues.map((i) => `  - ${i.path}: ${i.message}`).join('\n')}`);
-    this.name = 'DbValidationError';
     this.issues = issues;
   }
 }

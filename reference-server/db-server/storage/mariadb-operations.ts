@@ -11,32 +11,18 @@
  * the first commits; it then rolls back and answers from the stored key.
  */
 import type { PoolConnection, UpsertResult } from 'mariadb';
-import { DbBalanceOverflowError, DbInsufficientFundsError, DbNotFoundError, DbVersionConflictError } from './errors.ts';
+import { DbNotFoundError } from './errors.ts';
 import { answerStored, type StoredOutcome, type WriteOperation } from './idempotency.ts';
 import { isDuplicateKey } from './mariadb-errors.ts';
 import type { Ticket } from './mariadb-runner.ts';
+import { PRUNE_BATCH, SHARED_SQL, createdPlayer, transferOutcome, updatedPlayer } from './player-rules.ts';
 import type { DeletePlayerResult, Player, StatementKind, TransferGoldResult } from './types.ts';
-import {
-  SCHEMA_LIMITS,
-  type NormalizedCreate,
-  type NormalizedDelete,
-  type NormalizedLogEntry,
-  type NormalizedTransfer,
-  type NormalizedUpdate,
-  type NormalizedWrite,
-} from './validation.ts';
+import type { NormalizedCreate, NormalizedDelete, NormalizedLogEntry, NormalizedTransfer, NormalizedUpdate, NormalizedWrite } from './validation.ts';
 
-const PLAYER_COLUMNS = 'id, name, level, gold, version, created_at AS createdAt, updated_at AS updatedAt';
-const SELECT_PLAYER = `SELECT ${PLAYER_COLUMNS} FROM players WHERE id = ?`;
+export { PRUNE_BATCH };
+const { selectPlayer: SELECT_PLAYER, insertPlayer: INSERT_PLAYER, updatePlayer: UPDATE_PLAYER, updateBalance: UPDATE_BALANCE, deletePlayer: DELETE_PLAYER } = SHARED_SQL;
+const { selectKey: SELECT_KEY, insertKey: INSERT_KEY } = SHARED_SQL;
 const LOCK_PLAYER = `${SELECT_PLAYER} FOR UPDATE`;
-const INSERT_PLAYER = 'INSERT INTO players (name, level, gold, version, created_at, updated_at) VALUES (?, ?, ?, 1, ?, ?)';
-const UPDATE_PLAYER = 'UPDATE players SET name = ?, level = ?, gold = ?, version = ?, updated_at = ? WHERE id = ?';
-const UPDATE_BALANCE = 'UPDATE players SET gold = ?, version = ?, updated_at = ? WHERE id = ?';
-const DELETE_PLAYER = 'DELETE FROM players WHERE id = ?';
-const SELECT_KEY = 'SELECT operation, request_hash AS requestHash, result FROM idempotency_keys WHERE idem_key = ?';
-const INSERT_KEY = 'INSERT INTO idempotency_keys (idem_key, operation, request_hash, result, created_at) VALUES (?, ?, ?, ?, ?)';
-/** Idempotency keys deleted per pruning statement at most (short row-lock windows). */
-export const PRUNE_BATCH = 5000;
 const PRUNE_KEYS = `DELETE FROM idempotency_keys WHERE created_at < ? LIMIT ${PRUNE_BATCH}`;
 // A stored entry key turns the row into a no-op (not INSERT IGNORE, which would also hide real errors).
 const INSERT_LOG = 'INSERT INTO session_log (entry_key, session_id, player_id, event, detail, at) VALUES (?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE id = id';
@@ -115,21 +101,12 @@ async function lockPlayer(t: Ticket, conn: PoolConnection, id: number): Promise<
 
 async function createBody(t: Ticket, conn: PoolConnection, a: NormalizedCreate, now: number): Promise<Player> {
   const r = await q<UpsertResult>(t, conn, 'insert', INSERT_PLAYER, [a.name, a.level, a.gold, now, now]);
-  return { id: Number(r.insertId), name: a.name, level: a.level, gold: a.gold, version: 1, createdAt: now, updatedAt: now };
+  return createdPlayer(Number(r.insertId), a, now);
 }
 
 async function updateBody(t: Ticket, conn: PoolConnection, a: NormalizedUpdate, now: number): Promise<Player> {
   const p = await lockPlayer(t, conn, a.id);
-  if (a.expectedVersion !== null && a.expectedVersion !== p.version) throw new DbVersionConflictError(a.id, a.expectedVersion, p.version);
-  const next: Player = {
-    id: p.id,
-    name: a.name ?? p.name,
-    level: a.level ?? p.level,
-    gold: a.gold ?? p.gold,
-    version: p.version + 1,
-    createdAt: p.createdAt,
-    updatedAt: now,
-  };
+  const next = updatedPlayer(p, a, now);
   await q(t, conn, 'update', UPDATE_PLAYER, [next.name, next.level, next.gold, next.version, now, p.id]);
   return next;
 }
@@ -147,17 +124,7 @@ async function transferBody(t: Ticket, conn: PoolConnection, a: NormalizedTransf
   const second = await lockPlayer(t, conn, lowFirst ? a.toId : a.fromId);
   const from = lowFirst ? first : second;
   const to = lowFirst ? second : first;
-  if (from.gold < a.amount) throw new DbInsufficientFundsError(from.id, from.gold, a.amount);
-  if (to.gold > SCHEMA_LIMITS.goldMax - a.amount) throw new DbBalanceOverflowError(to.id, to.gold, a.amount, SCHEMA_LIMITS.goldMax);
-  const result: TransferGoldResult = {
-    fromId: from.id,
-    toId: to.id,
-    amount: a.amount,
-    fromGold: from.gold - a.amount,
-    toGold: to.gold + a.amount,
-    fromVersion: from.version + 1,
-    toVersion: to.version + 1,
-  };
+  const result = transferOutcome(from, to, a.amount);
   // Pipelined: both updates go out without waiting for the first reply.
   await Promise.all([
     q(t, conn, 'update', UPDATE_BALANCE, [result.fromGold, result.fromVersion, now, from.id]),

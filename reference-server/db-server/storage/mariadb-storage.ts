@@ -14,7 +14,6 @@
 import { DbError, DbErrorCode } from './errors.ts';
 import { mapMariaDbError } from './mariadb-errors.ts';
 import {
-  PRUNE_BATCH,
   countPlayersWork,
   createPlayerWork,
   deletePlayerWork,
@@ -29,38 +28,33 @@ import {
 import { MariaDbRunner, type Work } from './mariadb-runner.ts';
 import { MIGRATIONS, SCHEMA_VERSION_TABLE, runMigrations, type Migration, type MigrationTarget } from './migrations.ts';
 import { SessionLogBatcher } from './session-log-batcher.ts';
-import { StorageMetrics } from './stats.ts';
+import type { PoolGauges } from './stats.ts';
+import { StorageBase, type ExecutedOperation } from './storage-base.ts';
 import type { MariaDbConnectionInfo, MariaDbSettings } from './config.ts';
-import type {
-  CreatePlayerInput,
-  DeletePlayerInput,
-  DeletePlayerResult,
-  HealthReport,
-  LogSessionsResult,
-  MigrationResult,
-  OperationName,
-  Player,
-  SessionLogEntry,
-  Storage,
-  StorageStats,
-  TransferGoldInput,
-  TransferGoldResult,
-  UpdatePlayerInput,
-} from './types.ts';
-import {
-  normalizeCreate,
-  normalizeDelete,
-  normalizeId,
-  normalizeLogEntries,
-  normalizeTimestamp,
-  normalizeTransfer,
-  normalizeUpdate,
-} from './validation.ts';
+import type { HealthReport, MigrationResult, OperationName, Player, Storage, StorageState } from './types.ts';
+import type { NormalizedLogEntry } from './validation.ts';
 
 /** Longest wait for another process's migration to finish. */
 const MIGRATION_LOCK_SECONDS = 30;
 /** Health checks answer within this, whatever requestTimeoutMs is. */
 const HEALTH_TIMEOUT_MS = 2000;
+
+const one = (): number => 1;
+const two = (): number => 2;
+const found = (p: Player | null): number => (p === null ? 0 : 1);
+const itself = (n: number): number => n;
+
+/** Each operation's unit of work and the rows it touched, for the counters. */
+const WORK: Readonly<Record<ExecutedOperation, readonly [Work<never, unknown>, (result: never) => number]>> = {
+  createPlayer: [createPlayerWork, one],
+  updatePlayer: [updatePlayerWork, one],
+  deletePlayer: [deletePlayerWork, one],
+  transferGold: [transferGoldWork, two],
+  getPlayer: [getPlayerWork, found],
+  totalGold: [totalGoldWork, one],
+  countPlayers: [countPlayersWork, one],
+  pruneIdempotencyKeys: [pruneWork, itself],
+};
 
 /** Extra, test-only construction options. */
 export interface MariaDbStorageOptions {
@@ -69,31 +63,30 @@ export interface MariaDbStorageOptions {
 }
 
 /** The MariaDB implementation of {@link Storage}. Create it with `createStorage`. */
-export class MariaDbStorage implements Storage {
+export class MariaDbStorage extends StorageBase implements Storage {
   readonly backend = 'mariadb' as const;
   /** `host:port/database` (no credentials). */
   readonly target: string;
   readonly #settings: Readonly<MariaDbSettings>;
   readonly #migrations: readonly Migration[];
-  readonly #metrics = new StorageMetrics();
   readonly #runner: MariaDbRunner;
   readonly #batcher: SessionLogBatcher;
   #ready = false;
   #closing = false;
   #schemaVersion: number | null = null;
   #serverFacts: Record<string, string | number | null> = {};
-  #pruneTimer: NodeJS.Timeout | null = null;
 
   /** Creates the pool (connections open in the background); call {@link migrate} before other operations. */
   constructor(settings: Readonly<MariaDbSettings>, connection: Readonly<MariaDbConnectionInfo>, options: MariaDbStorageOptions = {}) {
+    super(settings);
     this.#settings = settings;
     this.#migrations = options.migrations ?? MIGRATIONS;
-    this.#runner = new MariaDbRunner(settings, connection, this.#metrics);
+    this.#runner = new MariaDbRunner(settings, connection, this.metrics);
     this.target = this.#runner.target;
     this.#batcher = new SessionLogBatcher(
       (entries, t0, deadline) => this.#runner.run('logSessions', logSessionsWork, entries, t0, deadline),
       { maxBatchEntries: settings.logBatchMaxEntries, maxPendingEntries: settings.maxPendingLogEntries, requestTimeoutMs: settings.requestTimeoutMs },
-      this.#metrics,
+      this.metrics,
     );
   }
 
@@ -133,8 +126,8 @@ export class MariaDbStorage implements Storage {
         this.#serverFacts = facts ?? {};
         this.#schemaVersion = result.to;
         this.#ready = true;
-        this.#startPruning();
-        this.#metrics.operation('migrate', t0, result.applied.length, null);
+        this.startPruning();
+        this.metrics.operation('migrate', t0, result.applied.length, null);
         return result;
       } finally {
         await conn.query('SELECT RELEASE_LOCK(?)', [lockName]).catch(() => undefined);
@@ -142,71 +135,9 @@ export class MariaDbStorage implements Storage {
       }
     } catch (err) {
       const e = mapMariaDbError(err, 'migrate', this.target);
-      this.#metrics.operation('migrate', t0, 0, e.code);
+      this.metrics.operation('migrate', t0, 0, e.code);
       throw e;
     }
-  }
-
-  createPlayer(input: CreatePlayerInput): Promise<Player> {
-    return this.#op('createPlayer', createPlayerWork, normalizeCreate, input, () => 1);
-  }
-
-  updatePlayer(input: UpdatePlayerInput): Promise<Player> {
-    return this.#op('updatePlayer', updatePlayerWork, normalizeUpdate, input, () => 1);
-  }
-
-  deletePlayer(input: DeletePlayerInput): Promise<DeletePlayerResult> {
-    return this.#op('deletePlayer', deletePlayerWork, normalizeDelete, input, () => 1);
-  }
-
-  transferGold(input: TransferGoldInput): Promise<TransferGoldResult> {
-    return this.#op('transferGold', transferGoldWork, normalizeTransfer, input, () => 2);
-  }
-
-  getPlayer(id: number): Promise<Player | null> {
-    return this.#op('getPlayer', getPlayerWork, (v: number) => normalizeId(v, 'getPlayer'), id, (p) => (p === null ? 0 : 1));
-  }
-
-  totalGold(): Promise<number> {
-    return this.#op('totalGold', totalGoldWork, () => null, null, () => 1);
-  }
-
-  countPlayers(): Promise<number> {
-    return this.#op('countPlayers', countPlayersWork, () => null, null, () => 1);
-  }
-
-  async logSessions(entries: readonly SessionLogEntry[]): Promise<LogSessionsResult> {
-    const t0 = performance.now();
-    let normalized;
-    try {
-      this.#checkReady();
-      normalized = normalizeLogEntries(entries, this.#settings.maxLogEntriesPerCall, Date.now());
-    } catch (err) {
-      throw this.#failed('logSessions', t0, err);
-    }
-    if (normalized.length === 0) {
-      this.#metrics.operation('logSessions', t0, 0, null);
-      return { accepted: 0 };
-    }
-    // The batcher records the operation's counters itself (it knows when each call's batch committed).
-    return { accepted: await this.#batcher.add(normalized, t0) };
-  }
-
-  async pruneIdempotencyKeys(olderThanMs: number): Promise<number> {
-    let total = 0;
-    for (;;) {
-      const n = await this.#op('pruneIdempotencyKeys', pruneWork, (v: number) => normalizeTimestamp(v, 'olderThanMs', 'pruneIdempotencyKeys'), olderThanMs, (x) => x);
-      total += n;
-      if (n < PRUNE_BATCH) break;
-    }
-    this.#metrics.pruned += total;
-    return total;
-  }
-
-  async stats(options: { reset?: boolean } = {}): Promise<StorageStats> {
-    const s = this.#metrics.snapshot('mariadb', this.#runner.state, this.#runner.gauges());
-    if (options.reset === true) this.#metrics.reset();
-    return s;
   }
 
   async health(): Promise<HealthReport> {
@@ -229,7 +160,7 @@ export class MariaDbStorage implements Storage {
     try {
       const facts = await this.#runner.run('health', serverFactsWork, null, t0, t0 + Math.min(HEALTH_TIMEOUT_MS, this.#settings.requestTimeoutMs));
       Object.assign(details, facts);
-      this.#metrics.operation('health', t0, 1, null);
+      this.metrics.operation('health', t0, 1, null);
       const ready = this.#ready;
       return {
         ...base,
@@ -239,7 +170,7 @@ export class MariaDbStorage implements Storage {
       };
     } catch (err) {
       const e = mapMariaDbError(err, 'health check', this.target);
-      this.#metrics.operation('health', t0, 0, e.code);
+      this.metrics.operation('health', t0, 0, e.code);
       return { ...base, state: this.#runner.state, ok: false, latencyMs: null, error: { code: e.code, message: e.message } };
     }
   }
@@ -247,8 +178,7 @@ export class MariaDbStorage implements Storage {
   async close(): Promise<void> {
     if (this.#closing) return;
     this.#closing = true;
-    if (this.#pruneTimer !== null) clearInterval(this.#pruneTimer);
-    this.#pruneTimer = null;
+    this.stopPruning();
     // Session-log calls already accepted are written before the pool goes.
     await this.#batcher.drain();
     await this.#runner.close();
@@ -260,36 +190,36 @@ export class MariaDbStorage implements Storage {
     if (this.#closing) throw new DbError(DbErrorCode.CLOSED, `the MariaDB storage for ${this.target} is closed`);
   }
 
-  #checkReady(): void {
+  protected checkReady(): void {
     this.#checkOpen();
     if (!this.#ready) throw new DbError(DbErrorCode.NOT_READY, `the MariaDB storage for ${this.target} is not migrated yet: call migrate() first`);
   }
 
-  #failed(op: OperationName, t0: number, err: unknown): DbError {
-    const e = mapMariaDbError(err, op, this.target);
-    this.#metrics.operation(op, t0, 0, e.code);
-    return e;
+  protected mapError(err: unknown, op: OperationName): DbError {
+    return mapMariaDbError(err, op, this.target);
   }
 
-  async #op<I, A, R>(op: OperationName, work: Work<A, R>, normalize: (input: I) => A, input: I, rows: (r: R) => number): Promise<R> {
-    const t0 = performance.now();
-    try {
-      this.#checkReady();
-      const result = await this.#runner.run(op, work, normalize(input), t0);
-      this.#metrics.operation(op, t0, rows(result), null);
-      return result;
-    } catch (err) {
-      throw this.#failed(op, t0, err);
-    }
+  protected execute(op: ExecutedOperation, args: unknown, t0: number): Promise<unknown> {
+    const [work, rows] = WORK[op];
+    return this.#runner.run(op, work as Work<unknown, unknown>, args, t0).then(
+      (result) => {
+        this.metrics.operation(op, t0, (rows as (r: unknown) => number)(result), null);
+        return result;
+      },
+      (err: unknown) => Promise.reject(this.failed(op, t0, err)),
+    );
   }
 
-  #startPruning(): void {
-    const { idempotencyRetentionMs: keep, idempotencyPruneIntervalMs: every } = this.#settings;
-    if (this.#pruneTimer !== null || keep === 0 || every === 0) return;
-    this.#pruneTimer = setInterval(() => {
-      // Failures are counted in stats (errorsByCode); the next tick tries again.
-      this.pruneIdempotencyKeys(Date.now() - keep).catch(() => undefined);
-    }, every);
-    this.#pruneTimer.unref();
+  protected appendLog(entries: NormalizedLogEntry[], t0: number): Promise<number> {
+    // The batcher records the operation's counters itself (it knows when each call's batch committed).
+    return this.#batcher.add(entries, t0);
+  }
+
+  protected get state(): StorageState {
+    return this.#runner.state;
+  }
+
+  protected poolGauges(): PoolGauges {
+    return this.#runner.gauges();
   }
 }

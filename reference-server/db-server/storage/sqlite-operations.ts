@@ -7,22 +7,15 @@
  * Every write first looks up its idempotency key, then does all its checks
  * before its first change, then stores the key with the result.
  */
-import { DbBalanceOverflowError, DbInsufficientFundsError, DbNotFoundError, DbVersionConflictError } from './errors.ts';
+import { DbNotFoundError } from './errors.ts';
 import { answerStored, type StoredOutcome, type WriteOperation } from './idempotency.ts';
+import { PRUNE_BATCH, SHARED_SQL, createdPlayer, transferOutcome, updatedPlayer } from './player-rules.ts';
 import type { StorageMetrics } from './stats.ts';
 import type { SqliteDatabase, SqliteRunResult, SqliteStatement } from './sqlite-driver.ts';
 import type { DeletePlayerResult, Player, StatementKind, TransferGoldResult } from './types.ts';
-import {
-  SCHEMA_LIMITS,
-  type NormalizedCreate,
-  type NormalizedDelete,
-  type NormalizedLogEntry,
-  type NormalizedTransfer,
-  type NormalizedUpdate,
-  type NormalizedWrite,
-} from './validation.ts';
+import type { NormalizedCreate, NormalizedDelete, NormalizedLogEntry, NormalizedTransfer, NormalizedUpdate, NormalizedWrite } from './validation.ts';
 
-const PLAYER_COLUMNS = 'id, name, level, gold, version, created_at AS createdAt, updated_at AS updatedAt';
+export { PRUNE_BATCH };
 
 /** Prepared statements of one connection, with per-kind timing. */
 export class SqliteStatements {
@@ -54,13 +47,13 @@ export class SqliteStatements {
     this.savepoint = db.prepare('SAVEPOINT w');
     this.release = db.prepare('RELEASE w');
     this.rollbackTo = db.prepare('ROLLBACK TO w');
-    this.selectPlayer = db.prepare(`SELECT ${PLAYER_COLUMNS} FROM players WHERE id = ?`);
-    this.insertPlayer = db.prepare('INSERT INTO players (name, level, gold, version, created_at, updated_at) VALUES (?, ?, ?, 1, ?, ?)');
-    this.updatePlayer = db.prepare('UPDATE players SET name = ?, level = ?, gold = ?, version = ?, updated_at = ? WHERE id = ?');
-    this.updateBalance = db.prepare('UPDATE players SET gold = ?, version = ?, updated_at = ? WHERE id = ?');
-    this.deletePlayer = db.prepare('DELETE FROM players WHERE id = ?');
-    this.selectKey = db.prepare('SELECT operation, request_hash AS requestHash, result FROM idempotency_keys WHERE idem_key = ?');
-    this.insertKey = db.prepare('INSERT INTO idempotency_keys (idem_key, operation, request_hash, result, created_at) VALUES (?, ?, ?, ?, ?)');
+    this.selectPlayer = db.prepare(SHARED_SQL.selectPlayer);
+    this.insertPlayer = db.prepare(SHARED_SQL.insertPlayer);
+    this.updatePlayer = db.prepare(SHARED_SQL.updatePlayer);
+    this.updateBalance = db.prepare(SHARED_SQL.updateBalance);
+    this.deletePlayer = db.prepare(SHARED_SQL.deletePlayer);
+    this.selectKey = db.prepare(SHARED_SQL.selectKey);
+    this.insertKey = db.prepare(SHARED_SQL.insertKey);
     // Bounded per transaction so pruning a large backlog never blocks the event loop for long.
     this.pruneKeys = db.prepare(
       'DELETE FROM idempotency_keys WHERE idem_key IN (SELECT idem_key FROM idempotency_keys WHERE created_at < ? LIMIT ?)',
@@ -126,7 +119,7 @@ export function execCreatePlayer(s: SqliteStatements, a: NormalizedCreate, now: 
   const prior = stored(s, a.key);
   if (prior !== undefined) return answerStored(s.metrics, prior, a.key, 'createPlayer', a.hash);
   const r = s.run('insert', s.insertPlayer, a.name, a.level, a.gold, now, now);
-  const player: Player = { id: Number(r.lastInsertRowid), name: a.name, level: a.level, gold: a.gold, version: 1, createdAt: now, updatedAt: now };
+  const player = createdPlayer(Number(r.lastInsertRowid), a, now);
   remember(s, 'createPlayer', a, player, now);
   return player;
 }
@@ -135,16 +128,7 @@ export function execUpdatePlayer(s: SqliteStatements, a: NormalizedUpdate, now: 
   const prior = stored(s, a.key);
   if (prior !== undefined) return answerStored(s.metrics, prior, a.key, 'updatePlayer', a.hash);
   const p = lockedPlayer(s, a.id);
-  if (a.expectedVersion !== null && a.expectedVersion !== p.version) throw new DbVersionConflictError(a.id, a.expectedVersion, p.version);
-  const next: Player = {
-    id: p.id,
-    name: a.name ?? p.name,
-    level: a.level ?? p.level,
-    gold: a.gold ?? p.gold,
-    version: p.version + 1,
-    createdAt: p.createdAt,
-    updatedAt: now,
-  };
+  const next = updatedPlayer(p, a, now);
   s.run('update', s.updatePlayer, next.name, next.level, next.gold, next.version, now, p.id);
   remember(s, 'updatePlayer', a, next, now);
   return next;
@@ -166,17 +150,7 @@ export function execTransferGold(s: SqliteStatements, a: NormalizedTransfer, now
   // One writer at a time (BEGIN IMMEDIATE), so no lock ordering is needed here, unlike MariaDB.
   const from = lockedPlayer(s, a.fromId);
   const to = lockedPlayer(s, a.toId);
-  if (from.gold < a.amount) throw new DbInsufficientFundsError(from.id, from.gold, a.amount);
-  if (to.gold > SCHEMA_LIMITS.goldMax - a.amount) throw new DbBalanceOverflowError(to.id, to.gold, a.amount, SCHEMA_LIMITS.goldMax);
-  const result: TransferGoldResult = {
-    fromId: from.id,
-    toId: to.id,
-    amount: a.amount,
-    fromGold: from.gold - a.amount,
-    toGold: to.gold + a.amount,
-    fromVersion: from.version + 1,
-    toVersion: to.version + 1,
-  };
+  const result = transferOutcome(from, to, a.amount);
   s.run('update', s.updateBalance, result.fromGold, result.fromVersion, now, from.id);
   s.run('update', s.updateBalance, result.toGold, result.toVersion, now, to.id);
   remember(s, 'transferGold', a, result, now);
@@ -188,9 +162,6 @@ export function execLogSessions(s: SqliteStatements, entries: readonly Normalize
   for (const e of entries) s.run('insert', s.insertLog, e.key, e.sessionId, e.playerId, e.event, e.detail, e.at);
   return entries.length;
 }
-
-/** Idempotency keys deleted per pruning transaction at most. */
-export const PRUNE_BATCH = 5000;
 
 /** Deletes up to {@link PRUNE_BATCH} idempotency keys created before `olderThanMs`; returns how many. */
 export function execPrune(s: SqliteStatements, olderThanMs: number): number {

@@ -17,12 +17,12 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DbError, DbErrorCode } from './errors.ts';
 import { MIGRATIONS, SCHEMA_VERSION_TABLE, runMigrations, type Migration, type MigrationTarget } from './migrations.ts';
-import { StorageMetrics } from './stats.ts';
+import type { PoolGauges } from './stats.ts';
+import { StorageBase, type ExecutedOperation } from './storage-base.ts';
 import { openSqlite, type SqliteDatabase } from './sqlite-driver.ts';
 import { mapSqliteError } from './sqlite-errors.ts';
 import { SqliteWriteQueue } from './sqlite-write-queue.ts';
 import {
-  PRUNE_BATCH,
   SqliteStatements,
   execCreatePlayer,
   execDeletePlayer,
@@ -34,32 +34,17 @@ import {
   type SqliteWrite,
 } from './sqlite-operations.ts';
 import type { SqliteSettings } from './config.ts';
-import type {
-  CreatePlayerInput,
-  DeletePlayerInput,
-  DeletePlayerResult,
-  HealthReport,
-  LogSessionsResult,
-  MigrationResult,
-  OperationName,
-  Player,
-  SessionLogEntry,
-  Storage,
-  StorageState,
-  StorageStats,
-  TransferGoldInput,
-  TransferGoldResult,
-  UpdatePlayerInput,
-} from './types.ts';
-import {
-  normalizeCreate,
-  normalizeDelete,
-  normalizeId,
-  normalizeLogEntries,
-  normalizeTimestamp,
-  normalizeTransfer,
-  normalizeUpdate,
-} from './validation.ts';
+import type { HealthReport, MigrationResult, OperationName, Storage, StorageState } from './types.ts';
+import type { NormalizedLogEntry } from './validation.ts';
+
+/** The group-committed operations: executor and rows written. */
+const WRITES: Readonly<Record<'createPlayer' | 'updatePlayer' | 'deletePlayer' | 'transferGold' | 'pruneIdempotencyKeys', readonly [SqliteWrite<never>, number]>> = {
+  createPlayer: [execCreatePlayer, 1],
+  updatePlayer: [execUpdatePlayer, 1],
+  deletePlayer: [execDeletePlayer, 1],
+  transferGold: [execTransferGold, 2],
+  pruneIdempotencyKeys: [execPrune, 0],
+};
 
 /** Extra, test-only construction options. */
 export interface SqliteStorageOptions {
@@ -68,21 +53,20 @@ export interface SqliteStorageOptions {
 }
 
 /** The SQLite implementation of {@link Storage}. Create it with `createStorage` or {@link SqliteStorage.open}. */
-export class SqliteStorage implements Storage {
+export class SqliteStorage extends StorageBase implements Storage {
   readonly backend = 'sqlite' as const;
   /** Absolute path of the database file. */
   readonly path: string;
   readonly #settings: Readonly<SqliteSettings>;
   readonly #migrations: readonly Migration[];
   readonly #db: SqliteDatabase;
-  readonly #metrics = new StorageMetrics();
   #stmts: SqliteStatements | null = null;
   #queue: SqliteWriteQueue | null = null;
   #state: StorageState = 'up';
   #schemaVersion: number | null = null;
-  #pruneTimer: NodeJS.Timeout | null = null;
 
   private constructor(settings: Readonly<SqliteSettings>, db: SqliteDatabase, path: string, options: SqliteStorageOptions) {
+    super(settings);
     this.#settings = settings;
     this.#db = db;
     this.path = path;
@@ -161,103 +145,18 @@ export class SqliteStorage implements Storage {
         db.pragma(`busy_timeout = ${this.#settings.busyTimeoutMs}`);
       }
       if (this.#stmts === null) {
-        this.#stmts = new SqliteStatements(db, this.#metrics);
-        this.#queue = new SqliteWriteQueue(db, this.#stmts, this.#metrics, this.#settings, this.path);
+        this.#stmts = new SqliteStatements(db, this.metrics);
+        this.#queue = new SqliteWriteQueue(db, this.#stmts, this.metrics, this.#settings, this.path);
       }
       this.#schemaVersion = result.to;
-      this.#startPruning();
-      this.#metrics.operation('migrate', t0, result.applied.length, null);
+      this.startPruning();
+      this.metrics.operation('migrate', t0, result.applied.length, null);
       return result;
     } catch (err) {
       const e = mapSqliteError(err, 'migrating the schema', this.path);
-      this.#metrics.operation('migrate', t0, 0, e.code);
+      this.metrics.operation('migrate', t0, 0, e.code);
       throw e;
     }
-  }
-
-  createPlayer(input: CreatePlayerInput): Promise<Player> {
-    return this.#write('createPlayer', execCreatePlayer, normalizeCreate, input, 1) as Promise<Player>;
-  }
-
-  updatePlayer(input: UpdatePlayerInput): Promise<Player> {
-    return this.#write('updatePlayer', execUpdatePlayer, normalizeUpdate, input, 1) as Promise<Player>;
-  }
-
-  deletePlayer(input: DeletePlayerInput): Promise<DeletePlayerResult> {
-    return this.#write('deletePlayer', execDeletePlayer, normalizeDelete, input, 1) as Promise<DeletePlayerResult>;
-  }
-
-  transferGold(input: TransferGoldInput): Promise<TransferGoldResult> {
-    return this.#write('transferGold', execTransferGold, normalizeTransfer, input, 2) as Promise<TransferGoldResult>;
-  }
-
-  async logSessions(entries: readonly SessionLogEntry[]): Promise<LogSessionsResult> {
-    const t0 = performance.now();
-    let normalized;
-    try {
-      this.#checkReady();
-      normalized = normalizeLogEntries(entries, this.#settings.maxLogEntriesPerCall, Date.now());
-    } catch (err) {
-      return this.#failed('logSessions', t0, err);
-    }
-    if (normalized.length === 0) {
-      this.#metrics.operation('logSessions', t0, 0, null);
-      return { accepted: 0 };
-    }
-    const accepted = (await (this.#queue as SqliteWriteQueue).enqueue('logSessions', execLogSessions, normalized, normalized.length, t0)) as number;
-    this.#metrics.logCalls++;
-    this.#metrics.logEntries += accepted;
-    return { accepted };
-  }
-
-  getPlayer(id: number): Promise<Player | null> {
-    const t0 = performance.now();
-    try {
-      this.#checkReady();
-      const player = readPlayer(this.#stmts as SqliteStatements, normalizeId(id, 'getPlayer'));
-      this.#metrics.operation('getPlayer', t0, player === null ? 0 : 1, null);
-      return Promise.resolve(player);
-    } catch (err) {
-      return this.#failed('getPlayer', t0, err);
-    }
-  }
-
-  totalGold(): Promise<number> {
-    return this.#scalar('totalGold');
-  }
-
-  countPlayers(): Promise<number> {
-    return this.#scalar('countPlayers');
-  }
-
-  async pruneIdempotencyKeys(olderThanMs: number): Promise<number> {
-    const t0 = performance.now();
-    try {
-      this.#checkReady();
-      normalizeTimestamp(olderThanMs, 'olderThanMs', 'pruneIdempotencyKeys');
-    } catch (err) {
-      return this.#failed('pruneIdempotencyKeys', t0, err);
-    }
-    let total = 0;
-    for (;;) {
-      const n = (await (this.#queue as SqliteWriteQueue).enqueue('pruneIdempotencyKeys', execPrune, olderThanMs, 0, performance.now())) as number;
-      total += n;
-      if (n < PRUNE_BATCH) break;
-    }
-    this.#metrics.pruned += total;
-    return total;
-  }
-
-  async stats(options: { reset?: boolean } = {}): Promise<StorageStats> {
-    const s = this.#metrics.snapshot('sqlite', this.#state, {
-      size: 1,
-      inUse: 0,
-      idle: this.#state === 'closed' ? 0 : 1,
-      waiting: this.#queue?.length ?? 0,
-      maxWaiting: this.#settings.maxQueue,
-    });
-    if (options.reset === true) this.#metrics.reset();
-    return s;
   }
 
   async health(): Promise<HealthReport> {
@@ -276,7 +175,7 @@ export class SqliteStorage implements Storage {
       details.sqliteVersion = String(this.#db.prepare('SELECT sqlite_version()').pluck().get());
       const latencyMs = performance.now() - t0;
       const ready = this.#stmts !== null;
-      this.#metrics.operation('health', t0, 0, null);
+      this.metrics.operation('health', t0, 0, null);
       return {
         ...base,
         ok: ready,
@@ -285,7 +184,7 @@ export class SqliteStorage implements Storage {
       };
     } catch (err) {
       const e = mapSqliteError(err, 'health check', this.path);
-      this.#metrics.operation('health', t0, 0, e.code);
+      this.metrics.operation('health', t0, 0, e.code);
       return { ...base, ok: false, latencyMs: null, error: { code: e.code, message: e.message } };
     }
   }
@@ -293,7 +192,7 @@ export class SqliteStorage implements Storage {
   async close(): Promise<void> {
     if (this.#state === 'closed') return;
     this.#state = 'closed';
-    if (this.#pruneTimer !== null) clearInterval(this.#pruneTimer);
+    this.stopPruning();
     this.#queue?.close();
     try {
       // Fold the WAL into the database file so a clean shutdown leaves one file.
@@ -310,49 +209,44 @@ export class SqliteStorage implements Storage {
     if (this.#state === 'closed') throw new DbError(DbErrorCode.CLOSED, `the SQLite storage at ${this.path} is closed`);
   }
 
-  #checkReady(): void {
+  protected checkReady(): void {
     this.#checkOpen();
     if (this.#stmts === null) throw new DbError(DbErrorCode.NOT_READY, `the SQLite storage at ${this.path} is not migrated yet: call migrate() first`);
   }
 
-  #failed(op: OperationName, t0: number, err: unknown): Promise<never> {
-    const e = mapSqliteError(err, op, this.path);
-    this.#metrics.operation(op, t0, 0, e.code);
-    return Promise.reject(e);
+  protected mapError(err: unknown, op: OperationName): DbError {
+    return mapSqliteError(err, op, this.path);
   }
 
-  #scalar(op: 'totalGold' | 'countPlayers'): Promise<number> {
-    const t0 = performance.now();
-    try {
-      this.#checkReady();
-      const s = this.#stmts as SqliteStatements;
+  protected execute(op: ExecutedOperation, args: unknown, t0: number): Promise<unknown> {
+    const s = this.#stmts as SqliteStatements;
+    if (op === 'getPlayer') {
+      // Reads run at once: short, and WAL readers never wait for the writer.
+      const player = readPlayer(s, args as number);
+      this.metrics.operation(op, t0, player === null ? 0 : 1, null);
+      return Promise.resolve(player);
+    }
+    if (op === 'totalGold' || op === 'countPlayers') {
       const v = Number(s.get(op === 'totalGold' ? s.sumGold : s.countPlayers));
-      this.#metrics.operation(op, t0, 1, null);
+      this.metrics.operation(op, t0, 1, null);
       return Promise.resolve(v);
-    } catch (err) {
-      return this.#failed(op, t0, err);
     }
+    const [exec, rows] = WRITES[op];
+    return (this.#queue as SqliteWriteQueue).enqueue(op, exec as SqliteWrite<unknown>, args, rows, t0);
   }
 
-  #write<I, A>(op: OperationName, exec: SqliteWrite<A>, normalize: (input: I) => A, input: I, rows: number): Promise<unknown> {
-    const t0 = performance.now();
-    let args: A;
-    try {
-      this.#checkReady();
-      args = normalize(input);
-    } catch (err) {
-      return this.#failed(op, t0, err);
-    }
-    return (this.#queue as SqliteWriteQueue).enqueue(op, exec, args, rows, t0);
+  protected async appendLog(entries: NormalizedLogEntry[], t0: number): Promise<number> {
+    const accepted = (await (this.#queue as SqliteWriteQueue).enqueue('logSessions', execLogSessions, entries, entries.length, t0)) as number;
+    this.metrics.logCalls++;
+    this.metrics.logEntries += accepted;
+    return accepted;
   }
 
-  #startPruning(): void {
-    const { idempotencyRetentionMs: keep, idempotencyPruneIntervalMs: every } = this.#settings;
-    if (this.#pruneTimer !== null || keep === 0 || every === 0) return;
-    this.#pruneTimer = setInterval(() => {
-      // Failures are counted in stats (errorsByCode); the next tick tries again.
-      this.pruneIdempotencyKeys(Date.now() - keep).catch(() => undefined);
-    }, every);
-    this.#pruneTimer.unref();
+  protected get state(): StorageState {
+    return this.#state;
+  }
+
+  protected poolGauges(): PoolGauges {
+    return { size: 1, inUse: 0, idle: this.#state === 'closed' ? 0 : 1, waiting: this.#queue?.length ?? 0, maxWaiting: this.#settings.maxQueue };
   }
 }
