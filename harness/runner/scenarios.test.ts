@@ -15,7 +15,7 @@ describe('shipped scenarios', () => {
     expect(files.sort()).toEqual([
       '10k-clients.yaml', 'auth.yaml', 'connect-storm.yaml', 'crud.yaml', 'db-direct.yaml', 'foreign-protocol.yaml', 'open-rate.yaml',
       // Issue 7 (docs/performance.md): one per row of the performance table.
-      'perf-handshake.yaml', 'perf-harness-ping.yaml', 'perf-harness-pipelined.yaml', 'perf-memory.yaml',
+      'perf-db-reads.yaml', 'perf-db-writes.yaml', 'perf-handshake.yaml', 'perf-harness-ping.yaml', 'perf-harness-pipelined.yaml', 'perf-memory.yaml',
       'perf-server-ping.yaml', 'perf-server-pipelined.yaml', 'perf-sessions.yaml',
       'ping.yaml', 'tls-handshake.yaml',
     ]);

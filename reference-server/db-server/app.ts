@@ -67,7 +67,7 @@ export interface DbServerOptions {
   shutdownDeadlineMs?: number;
   logger?: Logger;
   logLevel?: LogLevel;
-  /** How often the stats behind /metrics are refreshed, ms. Default 1000. */
+  /** How often the stats behind /metrics are refreshed, ms (only while metrics are served). Default 1000. */
   statsRefreshMs?: number;
 }
 

@@ -30,6 +30,17 @@ describe('StorageMetrics', () => {
     expect(s.latencyMicros.p99).toBeLessThanOrEqual(s.latencyMicros.max);
   });
 
+  it('reports the exact mean of what was recorded (a running sum, not the buckets), cleared by reset', () => {
+    const m = new StorageMetrics();
+    m.acquired(10);
+    m.acquired(30);
+    m.acquired(20_001);
+    expect(m.snapshot('sqlite', 'up', gauges).pool.acquireWaitMicros.mean).toBe(6680);
+    m.reset();
+    m.acquired(7);
+    expect(m.snapshot('sqlite', 'up', gauges).pool.acquireWaitMicros).toMatchObject({ count: 1, mean: 7 });
+  });
+
   it('clamps impossible durations instead of throwing', () => {
     const m = new StorageMetrics();
     m.acquired(-5);

@@ -35,12 +35,15 @@ function histogram(): Histogram {
   });
 }
 
-/** Records a duration in µs, clamped to the histogram range so a clock step never throws. */
-function record(h: Histogram, micros: number): void {
-  h.recordValue(micros <= 0 ? 0 : micros >= HIGHEST_MICROS ? HIGHEST_MICROS : Math.round(micros));
+/** Records a duration in µs, clamped to the histogram range so a clock step never throws; returns what was recorded. */
+function record(h: Histogram, micros: number): number {
+  const v = micros <= 0 ? 0 : micros >= HIGHEST_MICROS ? HIGHEST_MICROS : Math.round(micros);
+  h.recordValue(v);
+  return v;
 }
 
-function summary(h: Histogram): LatencySummary {
+/** `sumMicros`: the exact sum of what was recorded (hdr-histogram-js computes `mean` by iterating every bucket: ~10 ms a snapshot). */
+function summary(h: Histogram, sumMicros: number): LatencySummary {
   const count = h.totalCount;
   if (count === 0) return { count: 0, p50: 0, p99: 0, max: 0, mean: 0 };
   // A percentile is reported as the top of its bucket, which can lie above the exact max; clamp so p99 ≤ max.
@@ -50,7 +53,7 @@ function summary(h: Histogram): LatencySummary {
     p50: Math.min(h.getValueAtPercentile(50), max),
     p99: Math.min(h.getValueAtPercentile(99), max),
     max,
-    mean: Math.round(h.mean),
+    mean: Math.round(sumMicros / count),
   };
 }
 
@@ -59,23 +62,25 @@ class Calls {
   count = 0;
   errors = 0;
   rows = 0;
+  sumMicros = 0;
   readonly latency = histogram();
 
   add(micros: number, rows: number, ok: boolean): void {
     this.count++;
     this.rows += rows;
     if (!ok) this.errors++;
-    record(this.latency, micros);
+    this.sumMicros += record(this.latency, micros);
   }
 
   snapshot(): CallStats {
-    return { count: this.count, errors: this.errors, rows: this.rows, latencyMicros: summary(this.latency) };
+    return { count: this.count, errors: this.errors, rows: this.rows, latencyMicros: summary(this.latency, this.sumMicros) };
   }
 
   reset(): void {
     this.count = 0;
     this.errors = 0;
     this.rows = 0;
+    this.sumMicros = 0;
     this.latency.reset();
   }
 }
@@ -88,6 +93,7 @@ export class StorageMetrics {
   readonly #statements = new Map<StatementKind, Calls>(STATEMENT_KINDS.map((k) => [k, new Calls()]));
   readonly #operations = new Map<OperationName, Calls>(OPERATION_NAMES.map((k) => [k, new Calls()]));
   readonly #acquireWait = histogram();
+  #acquireWaitSum = 0;
   #errorsByCode: Record<string, number> = {};
 
   commits = 0;
@@ -117,7 +123,7 @@ export class StorageMetrics {
 
   /** A request got its connection (or its group commit) `micros` after the call. */
   acquired(micros: number): void {
-    record(this.#acquireWait, micros);
+    this.#acquireWaitSum += record(this.#acquireWait, micros);
   }
 
   /** A transaction carrying `writes` queued writes committed. */
@@ -148,7 +154,7 @@ export class StorageMetrics {
       idempotency: { replays: this.replays, conflicts: this.conflicts, pruned: this.pruned },
       groupCommit: { batches: this.batches, writes: this.batchedWrites, maxBatch: this.maxBatch },
       sessionLog: { calls: this.logCalls, entries: this.logEntries },
-      pool: { ...pool, acquireWaitMicros: summary(this.#acquireWait) },
+      pool: { ...pool, acquireWaitMicros: summary(this.#acquireWait, this.#acquireWaitSum) },
     };
   }
 
@@ -156,6 +162,7 @@ export class StorageMetrics {
     for (const c of this.#statements.values()) c.reset();
     for (const c of this.#operations.values()) c.reset();
     this.#acquireWait.reset();
+    this.#acquireWaitSum = 0;
     this.#errorsByCode = {};
     this.commits = this.rollbacks = this.deadlockRetries = this.connectionRetries = this.busyRetries = 0;
     this.replays = this.conflicts = this.pruned = 0;
