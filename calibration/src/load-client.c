@@ -25,19 +25,7 @@
  * could be made; 2 on bad arguments.
  */
 #define _GNU_SOURCE
-#include <arpa/inet.h>
-#include <errno.h>
 #include <math.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/epoll.h>
-#include <sys/resource.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "wire.h"
 
@@ -114,8 +102,7 @@ struct conn {
   uint32_t seq;
   double started_ms;  /* handshake mode: start of this attempt */
   double retry_at_ms; /* S_BACKOFF */
-  uint8_t *stash;
-  uint32_t stash_len, stash_cap;
+  struct wire_stash stash;
   uint8_t *out;
   uint32_t out_len, out_cap;
 };
@@ -148,22 +135,9 @@ static void on_signal(int sig) {
   interrupted = 1;
 }
 
-static void die_oom(void) {
-  fputs("load-client: out of memory\n", stderr);
-  exit(1);
-}
-
 static int in_window(double now) { return now >= window_start_ms && now < window_end_ms; }
 
-static void out_reserve(struct conn *c, uint32_t n) {
-  if (c->out_len + n <= c->out_cap) return;
-  uint32_t cap = c->out_cap == 0 ? 1024 : c->out_cap;
-  while (cap < c->out_len + n) cap *= 2;
-  uint8_t *grown = realloc(c->out, cap);
-  if (grown == NULL) die_oom();
-  c->out = grown;
-  c->out_cap = cap;
-}
+static void out_reserve(struct conn *c, uint32_t n) { wire_reserve(&c->out, &c->out_cap, c->out_len + n, 1024); }
 
 static void queue_connect_req(struct conn *c) {
   out_reserve(c, SESSION_CONNECT_REQ_MIN);
@@ -194,7 +168,7 @@ static void conn_close(struct conn *c) {
   if (c->state == S_CONNECTING || c->state == S_HANDSHAKING) connecting_now--;
   c->fd = -1;
   c->state = S_IDLE;
-  c->stash_len = 0;
+  c->stash.len = 0;
   c->out_len = 0;
 }
 
@@ -244,7 +218,7 @@ static int start_connect(struct conn *c) {
   c->fd = fd;
   c->started_ms = now_mono_ms();
   c->seq = 0;
-  c->stash_len = 0;
+  c->stash.len = 0;
   c->out_len = 0;
   int rc = connect(fd, (struct sockaddr *)&target, sizeof(target));
   if (rc < 0 && errno != EINPROGRESS) {
@@ -344,43 +318,18 @@ static int handle_packet(struct conn *c, const uint8_t *p, uint32_t size) {
   return 1;
 }
 
-static void stash_append(struct conn *c, const uint8_t *p, uint32_t n) {
-  if (c->stash_len + n > c->stash_cap) {
-    uint32_t cap = c->stash_cap == 0 ? 256 : c->stash_cap;
-    while (cap < c->stash_len + n) cap *= 2;
-    uint8_t *grown = realloc(c->stash, cap);
-    if (grown == NULL) die_oom();
-    c->stash = grown;
-    c->stash_cap = cap;
-  }
-  memcpy(c->stash + c->stash_len, p, n);
-  c->stash_len += n;
-}
-
 /* Same framing as the server: whole packets in place, a cut one stashed. */
 static int feed(struct conn *c, const uint8_t *buf, uint32_t len) {
   uint32_t off = 0;
-  if (c->stash_len > 0) {
-    if (c->stash_len < WIRE_HEADER_SIZE) {
-      uint32_t take = WIRE_HEADER_SIZE - c->stash_len;
-      if (take > len) take = len;
-      stash_append(c, buf, take);
-      off = take;
-      if (c->stash_len < WIRE_HEADER_SIZE) return 1;
-    }
-    uint32_t size = rd16(c->stash);
-    if (size < WIRE_HEADER_SIZE) {
+  if (c->stash.len > 0) {
+    long size = wire_stash_complete(&c->stash, buf, len, &off);
+    if (size < 0) {
       errs.protocol++;
       conn_close(c);
       return 0;
     }
-    uint32_t take = size - c->stash_len;
-    if (take > len - off) take = len - off;
-    stash_append(c, buf + off, take);
-    off += take;
-    if (c->stash_len < size) return 1;
-    c->stash_len = 0;
-    if (!handle_packet(c, c->stash, size)) return 0;
+    if (size == 0) return 1;
+    if (!handle_packet(c, c->stash.buf, (uint32_t)size)) return 0;
   }
   while (len - off >= WIRE_HEADER_SIZE) {
     uint32_t size = rd16(buf + off);
@@ -393,7 +342,7 @@ static int feed(struct conn *c, const uint8_t *buf, uint32_t len) {
     if (!handle_packet(c, buf + off, size)) return 0;
     off += size;
   }
-  if (off < len) stash_append(c, buf + off, len - off);
+  if (off < len) wire_stash_append(&c->stash, buf + off, len - off);
   return 1;
 }
 
@@ -437,15 +386,6 @@ static void on_event(struct conn *c, uint32_t ev) {
   if (c->out_len > 0) flush_out(c);
 }
 
-static int parse_long(const char *s, long min, long max, long *out) {
-  char *end;
-  errno = 0;
-  long v = strtol(s, &end, 10);
-  if (errno != 0 || *s == '\0' || *end != '\0' || v < min || v > max) return 0;
-  *out = v;
-  return 1;
-}
-
 static int parse_sources(char *list) {
   for (char *tok = strtok(list, ","); tok != NULL; tok = strtok(NULL, ",")) {
     if (opt.nsources == MAX_SOURCES || inet_pton(AF_INET, tok, &opt.sources[opt.nsources]) != 1) return 0;
@@ -478,14 +418,14 @@ static int parse_args(int argc, char **argv) {
       return 0;
     }
     if (strcmp(a, "--host") == 0) opt.host = v;
-    else if (strcmp(a, "--port") == 0) ok = parse_long(v, 1, 65535, &opt.port);
-    else if (strcmp(a, "--connections") == 0) ok = parse_long(v, 1, 1000000, &opt.connections);
-    else if (strcmp(a, "--inflight") == 0) ok = parse_long(v, 1, 4096, &opt.inflight);
-    else if (strcmp(a, "--size") == 0) ok = parse_long(v, ECHO_MIN_SIZE, WIRE_MAX_PACKET, &opt.size);
-    else if (strcmp(a, "--warmup-ms") == 0) ok = parse_long(v, 0, 3600000, &opt.warmup_ms);
-    else if (strcmp(a, "--duration-ms") == 0) ok = parse_long(v, 1, 3600000, &opt.duration_ms);
-    else if (strcmp(a, "--connect-timeout-ms") == 0) ok = parse_long(v, 1, 3600000, &opt.connect_timeout_ms);
-    else if (strcmp(a, "--connect-concurrency") == 0) ok = parse_long(v, 1, 1000000, &opt.connect_concurrency);
+    else if (strcmp(a, "--port") == 0) ok = wire_parse_long(v, 1, 65535, &opt.port);
+    else if (strcmp(a, "--connections") == 0) ok = wire_parse_long(v, 1, 1000000, &opt.connections);
+    else if (strcmp(a, "--inflight") == 0) ok = wire_parse_long(v, 1, 4096, &opt.inflight);
+    else if (strcmp(a, "--size") == 0) ok = wire_parse_long(v, ECHO_MIN_SIZE, WIRE_MAX_PACKET, &opt.size);
+    else if (strcmp(a, "--warmup-ms") == 0) ok = wire_parse_long(v, 0, 3600000, &opt.warmup_ms);
+    else if (strcmp(a, "--duration-ms") == 0) ok = wire_parse_long(v, 1, 3600000, &opt.duration_ms);
+    else if (strcmp(a, "--connect-timeout-ms") == 0) ok = wire_parse_long(v, 1, 3600000, &opt.connect_timeout_ms);
+    else if (strcmp(a, "--connect-concurrency") == 0) ok = wire_parse_long(v, 1, 1000000, &opt.connect_concurrency);
     else if (strcmp(a, "--source-addresses") == 0) ok = parse_sources(v);
     else if (strcmp(a, "--mode") == 0) {
       if (strcmp(v, "ping") == 0) opt.mode = MODE_PING;
@@ -534,23 +474,15 @@ int main(int argc, char **argv) {
     usage(stderr);
     return 2;
   }
-  struct sigaction sa;
-  memset(&sa, 0, sizeof(sa));
-  sa.sa_handler = on_signal;
-  sigaction(SIGINT, &sa, NULL);
-  sigaction(SIGTERM, &sa, NULL);
-  signal(SIGPIPE, SIG_IGN);
+  wire_install_signals(on_signal);
 
-  memset(&target, 0, sizeof(target));
-  target.sin_family = AF_INET;
-  target.sin_port = htons((uint16_t)opt.port);
-  if (inet_pton(AF_INET, opt.host, &target.sin_addr) != 1) {
+  if (!wire_ipv4(&target, opt.host, opt.port)) {
     fprintf(stderr, "load-client: --host must be an IPv4 address, got %s\n", opt.host);
     return 2;
   }
   epfd = epoll_create1(EPOLL_CLOEXEC);
   conns = calloc((size_t)opt.connections, sizeof(struct conn));
-  if (epfd < 0 || conns == NULL) die_oom();
+  if (epfd < 0 || conns == NULL) wire_die_oom();
   for (long i = 0; i < opt.connections; i++) {
     conns[i].fd = -1;
     conns[i].index = (int)i;

@@ -24,19 +24,7 @@
  * exits 0. Exit 2: bad arguments; 1: cannot listen.
  */
 #define _GNU_SOURCE
-#include <arpa/inet.h>
-#include <errno.h>
 #include <fcntl.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/epoll.h>
-#include <sys/resource.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "wire.h"
 
@@ -51,8 +39,7 @@ struct conn {
   int state;
   uint64_t session_id;
   /* A packet split across reads: its first bytes so far. */
-  uint8_t *stash;
-  uint32_t stash_len, stash_cap;
+  struct wire_stash stash;
   /* Responses waiting for send(): [out_off, out_len). */
   uint8_t *out;
   uint32_t out_off, out_len, out_cap;
@@ -79,24 +66,19 @@ static void on_signal(int sig) {
   stop_requested = 1;
 }
 
-static void die_oom(void) {
-  fputs("pong-server: out of memory\n", stderr);
-  exit(1);
-}
-
 static struct conn *conn_for(int fd) {
   if (fd >= conns_cap) {
     int cap = conns_cap == 0 ? 1024 : conns_cap;
     while (cap <= fd) cap *= 2;
     struct conn **grown = realloc(conns, sizeof(*conns) * (size_t)cap);
-    if (grown == NULL) die_oom();
+    if (grown == NULL) wire_die_oom();
     memset(grown + conns_cap, 0, sizeof(*conns) * (size_t)(cap - conns_cap));
     conns = grown;
     conns_cap = cap;
   }
   if (conns[fd] == NULL) {
     conns[fd] = calloc(1, sizeof(struct conn));
-    if (conns[fd] == NULL) die_oom();
+    if (conns[fd] == NULL) wire_die_oom();
   }
   return conns[fd];
 }
@@ -112,12 +94,7 @@ static int out_reserve(struct conn *c, uint32_t n) {
     c->out_off = 0;
     if (c->out_len + n <= c->out_cap) return 1;
   }
-  uint32_t cap = c->out_cap == 0 ? 4096 : c->out_cap;
-  while (cap < c->out_len + n) cap *= 2;
-  uint8_t *grown = realloc(c->out, cap);
-  if (grown == NULL) die_oom();
-  c->out = grown;
-  c->out_cap = cap;
+  wire_reserve(&c->out, &c->out_cap, c->out_len + n, 4096);
   return 1;
 }
 
@@ -125,13 +102,13 @@ static void conn_close(struct conn *c) {
   if (c->state == C_FREE) return;
   close(c->fd); /* also removes it from the epoll set */
   c->state = C_FREE;
-  c->stash_len = 0;
+  c->stash.len = 0;
   c->out_off = c->out_len = 0;
   /* Keep small buffers for the next connection on this fd; drop big ones. */
-  if (c->stash_cap > 65536) {
-    free(c->stash);
-    c->stash = NULL;
-    c->stash_cap = 0;
+  if (c->stash.cap > 65536) {
+    free(c->stash.buf);
+    c->stash.buf = NULL;
+    c->stash.cap = 0;
   }
   if (c->out_cap > 65536) {
     free(c->out);
@@ -242,49 +219,23 @@ static long handle_bytes(struct conn *c, const uint8_t *buf, uint32_t len) {
   return off;
 }
 
-static void stash_append(struct conn *c, const uint8_t *p, uint32_t n) {
-  if (c->stash_len + n > c->stash_cap) {
-    uint32_t cap = c->stash_cap == 0 ? 256 : c->stash_cap;
-    while (cap < c->stash_len + n) cap *= 2;
-    uint8_t *grown = realloc(c->stash, cap);
-    if (grown == NULL) die_oom();
-    c->stash = grown;
-    c->stash_cap = cap;
-  }
-  memcpy(c->stash + c->stash_len, p, n);
-  c->stash_len += n;
-}
-
 /* Feeds one read: completes a stashed packet first, then handles the rest in place. */
 static void feed(struct conn *c, const uint8_t *buf, uint32_t len) {
   uint32_t off = 0;
-  if (c->stash_len > 0) {
-    /* Complete the header, then the packet, from the front of this read. */
-    if (c->stash_len < WIRE_HEADER_SIZE) {
-      uint32_t take = WIRE_HEADER_SIZE - c->stash_len;
-      if (take > len) take = len;
-      stash_append(c, buf, take);
-      off = take;
-      if (c->stash_len < WIRE_HEADER_SIZE) return;
-    }
-    uint32_t size = rd16(c->stash);
-    if (size < WIRE_HEADER_SIZE) {
+  if (c->stash.len > 0) {
+    long size = wire_stash_complete(&c->stash, buf, len, &off);
+    if (size < 0) {
       conn_violation(c, REASON_SIZE_TOO_SMALL, "size below the 4-byte header");
       return;
     }
-    uint32_t take = size - c->stash_len;
-    if (take > len - off) take = len - off;
-    stash_append(c, buf + off, take);
-    off += take;
-    if (c->stash_len < size) return;
-    c->stash_len = 0;
-    handle_packet(c, c->stash, size);
+    if (size == 0) return;
+    handle_packet(c, c->stash.buf, (uint32_t)size);
     if (c->state == C_CLOSING) return;
   }
   long used = handle_bytes(c, buf + off, len - off);
   if (used < 0 || c->state == C_CLOSING) return;
   off += (uint32_t)used;
-  if (off < len) stash_append(c, buf + off, len - off);
+  if (off < len) wire_stash_append(&c->stash, buf + off, len - off);
 }
 
 /* Sends what is queued; closes when a closing connection is flushed or the peer is gone. */
@@ -350,7 +301,7 @@ static void accept_all(int lfd) {
     struct conn *c = conn_for(fd);
     c->fd = fd;
     c->state = C_OPEN;
-    c->stash_len = 0;
+    c->stash.len = 0;
     c->out_off = c->out_len = 0;
     struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, .data.u64 = (uint64_t)fd};
     if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
@@ -361,15 +312,6 @@ static void accept_all(int lfd) {
     open_connections++;
     stats.accepted++;
   }
-}
-
-static int parse_long(const char *s, long min, long max, long *out) {
-  char *end;
-  errno = 0;
-  long v = strtol(s, &end, 10);
-  if (errno != 0 || *s == '\0' || *end != '\0' || v < min || v > max) return 0;
-  *out = v;
-  return 1;
 }
 
 static void usage(FILE *to) {
@@ -393,13 +335,13 @@ int main(int argc, char **argv) {
     } else if (strcmp(a, "--host") == 0 && v != NULL) {
       host = v;
     } else if (strcmp(a, "--port") == 0 && v != NULL) {
-      ok = parse_long(v, 0, 65535, &port);
+      ok = wire_parse_long(v, 0, 65535, &port);
     } else if (strcmp(a, "--backlog") == 0 && v != NULL) {
-      ok = parse_long(v, 1, 1 << 20, &backlog);
+      ok = wire_parse_long(v, 1, 1 << 20, &backlog);
     } else if (strcmp(a, "--max-connections") == 0 && v != NULL) {
-      ok = parse_long(v, 1, 100000000, &max_connections);
+      ok = wire_parse_long(v, 1, 100000000, &max_connections);
     } else if (strcmp(a, "--max-outbound-bytes") == 0 && v != NULL) {
-      ok = parse_long(v, 1024, 1L << 30, &outbound);
+      ok = wire_parse_long(v, 1024, 1L << 30, &outbound);
     } else {
       fprintf(stderr, "pong-server: unknown option or missing value: %s\n", a);
       usage(stderr);
@@ -413,18 +355,10 @@ int main(int argc, char **argv) {
   }
   max_outbound = (uint32_t)outbound;
 
-  struct sigaction sa;
-  memset(&sa, 0, sizeof(sa));
-  sa.sa_handler = on_signal;
-  sigaction(SIGINT, &sa, NULL);
-  sigaction(SIGTERM, &sa, NULL);
-  signal(SIGPIPE, SIG_IGN);
+  wire_install_signals(on_signal);
 
   struct sockaddr_in addr;
-  memset(&addr, 0, sizeof(addr));
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons((uint16_t)port);
-  if (inet_pton(AF_INET, host, &addr.sin_addr) != 1) {
+  if (!wire_ipv4(&addr, host, port)) {
     fprintf(stderr, "pong-server: --host must be an IPv4 address, got %s\n", host);
     return 2;
   }

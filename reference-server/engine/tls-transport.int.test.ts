@@ -6,7 +6,7 @@ import { ServerErrorCode } from './errors.ts';
 import type { ServerEngine } from './server-engine.ts';
 import { TlsFailureReason } from './tls-handshake-stats.ts';
 import { TlsTransport, type TlsTransportOptions } from './tls-transport.ts';
-import { TcpPeer, TlsPeer, startPingEngine } from './transport-peers.ts';
+import { RawPeer, TlsPeer, startPingEngine } from '../testing/transport-peers.ts';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -197,7 +197,7 @@ describe.skipIf(!hasOpenssl())('TlsTransport', () => {
 
   it('a client speaking the plain protocol to the TLS port is closed and counted as not_tls', async () => {
     const { engine, transport, port } = await start();
-    const plain = await TcpPeer.connect(port);
+    const plain = await RawPeer.connect(port);
     await plain.write(encodeSessionConnectReq({ clientVersion: 1, token: '' }));
     expect(await plain.waitClosed()).toBe(true);
     expect(plain.received).toEqual([]);

@@ -19,7 +19,7 @@ import { hasOpenssl, makeTestCertificates, type TestCertificates } from '../../f
 import { encodePingReq } from '../../protocol/index.ts';
 import type { ServerEngine } from './server-engine.ts';
 import { createTransport, type TransportKind } from './transport-factory.ts';
-import { TcpPeer, TlsPeer, WsPeer, startPingEngine, type PacketPeer } from './transport-peers.ts';
+import { RawPeer, TlsPeer, WsPeer, startPingEngine, type PacketPeer } from '../testing/transport-peers.ts';
 
 const SELF = fileURLToPath(import.meta.url);
 const SECONDS = Number(process.argv[2] === '--serve' ? 0 : (process.argv[2] ?? 3));
@@ -40,7 +40,7 @@ let clientContext: tls.SecureContext | undefined;
 async function connect(kind: TransportKind, port: number): Promise<PacketPeer> {
   switch (kind) {
     case 'tcp':
-      return TcpPeer.connect(port);
+      return RawPeer.connect(port);
     case 'tls':
       // One client context for all connections: building it (parsing the CA) per connect would dominate.
       clientContext ??= tls.createSecureContext({ ca: certs!.read(certs!.caCert) });

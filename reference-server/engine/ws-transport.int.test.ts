@@ -8,7 +8,7 @@ import { ServerErrorCode } from './errors.ts';
 import { Limit } from './metrics.ts';
 import type { ServerEngine } from './server-engine.ts';
 import { TlsFailureReason } from './tls-handshake-stats.ts';
-import { WsPeer, startPingEngine } from './transport-peers.ts';
+import { WsPeer, startPingEngine } from '../testing/transport-peers.ts';
 import { WsTransport, WsUpgradeFailure, endsInsidePacket, type WsTransportOptions } from './ws-transport.ts';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

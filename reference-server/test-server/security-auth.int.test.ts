@@ -19,7 +19,7 @@ import {
 } from '../../protocol/index.ts';
 import { AuthFailure, loadKeySet, type JwtIdentity } from '../auth/index.ts';
 import type { Session } from '../engine/index.ts';
-import { WsPeer } from '../engine/transport-peers.ts';
+import { WsPeer } from '../testing/transport-peers.ts';
 import { RawPeer } from '../testing/raw-peer.ts';
 import { PeerPool, startQuietServer, waitFor } from '../testing/server-fixture.ts';
 import type { RunningTestServer } from './app.ts';

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { hasOpenssl, makeTestCertificates, type TestCertificates } from '../../fixtures/tls/make-certs.ts';
 import { ConnectResult, PacketId } from '../../protocol/index.ts';
-import { TlsPeer, WsPeer, type PacketPeer } from '../engine/transport-peers.ts';
+import { TlsPeer, WsPeer, type PacketPeer } from '../testing/transport-peers.ts';
 import { sleep } from '../testing/server-fixture.ts';
 import { ExitCode } from './errors.ts';
 import { jwtFixture, type JwtFixture } from './security-support.ts';

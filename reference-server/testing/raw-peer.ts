@@ -1,79 +1,19 @@
 /**
  * A raw-socket peer for server tests: writes arbitrary bytes (well-formed
- * packets, garbage, one byte at a time), decodes what the server sends with
- * the protocol's FrameDecoder, and lets a test wait for a packet or for the
- * close — every wait bounded by a timeout. Never throws into the event loop:
- * socket errors are recorded (`socketError`) and end the waits.
+ * packets, garbage, one byte at a time), decodes what the server sends, and
+ * lets a test wait for a packet or for the close — every wait bounded by a
+ * timeout (the waits and decoding are {@link PacketPeer}'s). Never throws
+ * into the event loop: socket errors are recorded (`socketError`) and end
+ * the waits.
  */
 import net from 'node:net';
-import {
-  FrameDecoder,
-  PacketId,
-  decodeDisconnectNotice,
-  decodePongRes,
-  decodeSessionConnectRes,
-  encodePingReq,
-  encodeSessionConnectReq,
-  packetName,
-  type DisconnectNotice,
-  type FrameSink,
-  type PongRes,
-  type ProtocolError,
-  type SessionConnectRes,
-} from '../../protocol/index.ts';
+import { DEFAULT_TIMEOUT_MS, SocketPeer } from './packet-peer.ts';
 
-/** A packet the server sent (a copy: header and payload). */
-export interface ReceivedPacket {
-  id: number;
-  bytes: Buffer;
-}
+export type { ReceivedPacket } from './packet-peer.ts';
 
-interface Waiter {
-  id: number | null;
-  resolve: (p: ReceivedPacket) => void;
-  reject: (e: Error) => void;
-  timer: NodeJS.Timeout;
-}
-
-const DEFAULT_TIMEOUT_MS = 5000;
-
-export class RawPeer implements FrameSink {
-  readonly socket: net.Socket;
-  /** Packets received and not yet taken by `expect`. */
-  readonly queue: ReceivedPacket[] = [];
-  /** Every packet id received, in order (for assertions on sequences). */
-  readonly received: number[] = [];
-  /** When false, packets are only recorded in `received`, not queued for `expect` (floods). */
-  retainPackets = true;
-  bytesReceived = 0;
-  /** A framing error in what the server sent (would be a server bug). */
-  decodeError: ProtocolError | null = null;
-  socketError: Error | null = null;
-  closed = false;
-  /** Resolves when the socket closed. */
-  readonly closedPromise: Promise<void>;
-  private readonly decoder = new FrameDecoder(this);
-  private readonly waiters: Waiter[] = [];
-
+export class RawPeer extends SocketPeer {
   private constructor(socket: net.Socket) {
-    this.socket = socket;
-    socket.on('data', (chunk: Buffer) => {
-      this.bytesReceived += chunk.length;
-      this.decoder.push(chunk);
-    });
-    socket.on('error', (err) => {
-      this.socketError ??= err;
-    });
-    this.closedPromise = new Promise<void>((resolve) => {
-      socket.once('close', () => {
-        this.closed = true;
-        for (const w of this.waiters.splice(0)) {
-          clearTimeout(w.timer);
-          w.reject(new Error(`connection closed before ${w.id === null ? 'a packet' : packetName(w.id)} arrived (received: ${this.received.map(packetName).join(', ') || 'nothing'})`));
-        }
-        resolve();
-      });
-    });
+    super(socket);
   }
 
   /**
@@ -102,34 +42,6 @@ export class RawPeer implements FrameSink {
     });
   }
 
-  /** @internal FrameSink */
-  onFrame(buf: Buffer, offset: number, size: number, id: number): void {
-    this.received.push(id);
-    if (!this.retainPackets && this.waiters.length === 0) return;
-    const packet = { id, bytes: Buffer.from(buf.subarray(offset, offset + size)) };
-    const i = this.waiters.findIndex((w) => w.id === null || w.id === id);
-    if (i >= 0) {
-      const [w] = this.waiters.splice(i, 1);
-      clearTimeout(w!.timer);
-      w!.resolve(packet);
-    } else {
-      this.queue.push(packet);
-    }
-  }
-
-  /** @internal FrameSink */
-  onFrameError(err: ProtocolError): void {
-    this.decodeError = err;
-  }
-
-  /** Writes bytes; resolves once handed to the OS (or the socket failed). */
-  write(bytes: Buffer): Promise<void> {
-    return new Promise((resolve) => {
-      if (this.socket.destroyed || !this.socket.writable) return resolve();
-      this.socket.write(bytes, () => resolve());
-    });
-  }
-
   /** Writes `bytes` one byte every `delayMs`, stopping early when the connection closes. Returns bytes written. */
   async writeSlowly(bytes: Buffer, delayMs: number): Promise<number> {
     let n = 0;
@@ -138,64 +50,6 @@ export class RawPeer implements FrameSink {
       await new Promise((r) => setTimeout(r, delayMs));
     }
     return n;
-  }
-
-  sendHandshake(clientVersion = 1, token = ''): Promise<void> {
-    return this.write(encodeSessionConnectReq({ clientVersion, token }));
-  }
-
-  /** Sends SessionConnectReq and waits for SessionConnectRes. */
-  async handshake(clientVersion = 1, token = '', timeoutMs = DEFAULT_TIMEOUT_MS): Promise<SessionConnectRes> {
-    await this.sendHandshake(clientVersion, token);
-    const p = await this.expect(PacketId.SessionConnectRes, timeoutMs);
-    return decodeSessionConnectRes(p.bytes, 0, p.bytes.length);
-  }
-
-  sendPing(seq: number, clientTime = 1): Promise<void> {
-    return this.write(encodePingReq({ clientTime, seq }));
-  }
-
-  /** Sends a PingReq and waits for its PongRes. */
-  async ping(seq: number, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<PongRes> {
-    await this.sendPing(seq, 1000 + seq);
-    const p = await this.expect(PacketId.PongRes, timeoutMs);
-    return decodePongRes(p.bytes, 0, p.bytes.length);
-  }
-
-  /** Next packet with `id` (or any packet when null): from the queue, else the next to arrive. */
-  expect(id: number | null, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<ReceivedPacket> {
-    const i = this.queue.findIndex((p) => id === null || p.id === id);
-    if (i >= 0) return Promise.resolve(this.queue.splice(i, 1)[0]!);
-    if (this.closed) return Promise.reject(new Error(`connection already closed; no ${id === null ? 'packet' : packetName(id)} pending`));
-    return new Promise((resolve, reject) => {
-      const w: Waiter = {
-        id,
-        resolve,
-        reject,
-        timer: setTimeout(() => {
-          this.waiters.splice(this.waiters.indexOf(w), 1);
-          reject(new Error(`no ${id === null ? 'packet' : packetName(id)} within ${timeoutMs} ms (received: ${this.received.map(packetName).join(', ') || 'nothing'})`));
-        }, timeoutMs),
-      };
-      this.waiters.push(w);
-    });
-  }
-
-  /** Waits for a DisconnectNotice and decodes it. */
-  async expectNotice(timeoutMs = DEFAULT_TIMEOUT_MS): Promise<DisconnectNotice> {
-    const p = await this.expect(PacketId.DisconnectNotice, timeoutMs);
-    return decodeDisconnectNotice(p.bytes, 0, p.bytes.length);
-  }
-
-  /** Resolves true when the server closed the connection within `timeoutMs`, false otherwise. */
-  async waitClosed(timeoutMs = DEFAULT_TIMEOUT_MS): Promise<boolean> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<boolean>((r) => {
-      timer = setTimeout(() => r(false), timeoutMs);
-    });
-    const closed = await Promise.race([this.closedPromise.then(() => true), timeout]);
-    clearTimeout(timer);
-    return closed;
   }
 
   /**
@@ -238,12 +92,4 @@ export class RawPeer implements FrameSink {
     this.socket.pause();
   }
 
-  /** Closes our side gracefully. */
-  end(): void {
-    this.socket.end();
-  }
-
-  destroy(): void {
-    this.socket.destroy();
-  }
 }
