@@ -16,6 +16,7 @@
 import { join } from 'node:path';
 import { readProc } from '../metrics/server-monitor.ts';
 import { optionFlags } from '../runner/embedded-servers.ts';
+import { testServerLaunch } from '../runner/server-bundle.ts';
 import { CALIBRATION_PING_SIZE } from '../scenario/calibrate.ts';
 import type { CalibrateConfig, CalibrationCompare } from '../scenario/types.ts';
 import { buildCalibrationTools, type CalibrationTools } from './build.ts';
@@ -68,13 +69,20 @@ export function formatRate(rate: number): string {
   return `${Math.round(rate)}/s`;
 }
 
-/** The TestServer's argv, as the embedded servers start it, plus `options`. */
-export function testServerArgs(projectRoot: string, options: Readonly<Record<string, string | number | boolean>>): string[] {
+/**
+ * The TestServer's argv, as the embedded servers start it (the bundled
+ * server with its V8 flags, or tsx when bundling failed: `nodeArgs` from
+ * server-bundle.ts), plus `options`.
+ */
+export function testServerArgs(
+  projectRoot: string,
+  options: Readonly<Record<string, string | number | boolean>>,
+  nodeArgs: readonly string[] = ['--import', 'tsx', join(projectRoot, 'reference-server', 'test-server', 'main.ts')],
+): string[] {
   const merged: Record<string, string | number | boolean> = { rateLimitPerSecond: 0, ...options };
   const hasLogLevel = Object.keys(merged).includes('logLevel');
   return [
-    '--import', 'tsx',
-    join(projectRoot, 'reference-server', 'test-server', 'main.ts'),
+    ...nodeArgs,
     '--host', '127.0.0.1', '--port', '0', '--metrics-port', '0', '--ready-json',
     ...(hasLogLevel ? [] : ['--log-level', 'warn']),
     ...optionFlags(merged),
@@ -173,7 +181,8 @@ export async function runCalibration(options: CalibrationOptions): Promise<Calib
         const ts = await startCalibrationServer({
           what: 'TestServer',
           command: process.execPath,
-          args: testServerArgs(options.projectRoot, options.serverOptions ?? {}),
+          // The same process `npm run bench` starts: bundled, with a capped young generation.
+          args: testServerArgs(options.projectRoot, options.serverOptions ?? {}, (await testServerLaunch(options.projectRoot)).nodeArgs),
           cwd: options.projectRoot,
           readyTimeoutMs,
         });

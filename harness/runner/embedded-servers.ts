@@ -2,9 +2,10 @@
  * Servers the harness starts itself when the run has no target:
  *
  * - the reference TestServer (`scenario.server.command` null): `processes`
- *   copies of `node --import tsx reference-server/test-server/main.ts --host
- *   127.0.0.1 --port 0 --metrics-port 0 --ready-json …options`; ready when it
- *   prints its `{"event":"ready","port":…}` line;
+ *   copies of `node --max-semi-space-size=1 <bundle of reference-server/test-server/main.ts>
+ *   --host 127.0.0.1 --port 0 --metrics-port 0 --ready-json …options` (the
+ *   bundle is built on demand, tsx is the fallback: server-bundle.ts); ready
+ *   when it prints its `{"event":"ready","port":…}` line;
  * - a command (`scenario.server.command`): `{port}` in its argv is replaced
  *   by a free loopback port; ready when that port accepts a connection.
  *
@@ -16,12 +17,13 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import type { Endpoint } from '../executors/types.ts';
 import type { Scenario } from '../scenario/types.ts';
 import { RunError, RunErrorCode } from './errors.ts';
 import { findFreePort } from './free-port.ts';
 import { OutputTail } from './output-tail.ts';
+import { testServerLaunch } from './server-bundle.ts';
 
 /** A started server process. */
 export interface ServerProcessInfo {
@@ -255,13 +257,12 @@ export async function startEmbeddedServers(scenario: Scenario, options: Embedded
   const starts: Promise<ServerProcessInfo>[] = [];
   for (let i = 0; i < cfg.processes; i++) {
     if (cfg.command === null) {
-      const script = join(options.projectRoot, 'reference-server', 'test-server', 'main.ts');
+      // Bundled JavaScript with a capped young generation, or tsx when bundling fails (server-bundle.ts).
+      const launch = await testServerLaunch(options.projectRoot);
       const flags = optionFlags(cfg.options);
       const hasLogLevel = Object.keys(cfg.options).includes('logLevel');
       const args = [
-        '--import',
-        'tsx',
-        script,
+        ...launch.nodeArgs,
         '--host',
         HOST,
         '--port',

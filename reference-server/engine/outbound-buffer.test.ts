@@ -51,7 +51,7 @@ describe('OutboundBuffer', () => {
   it('starts small for small batches (pool-sized allocations)', () => {
     const ob = new OutboundBuffer();
     ob.reserve(24);
-    expect(ob.capacity).toBe(256);
+    expect(ob.capacity).toBe(64);
   });
 
   it('clear drops the pending batch', () => {

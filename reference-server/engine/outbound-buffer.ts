@@ -17,8 +17,12 @@
  */
 
 const EMPTY = Buffer.alloc(0);
-/** Batches at or under this size are carved from Node's 8 KiB pool by allocUnsafe. */
-const MIN_CAPACITY = 256;
+/**
+ * Smallest batch buffer. Batches under 4 KiB are carved from Node's 8 KiB pool by
+ * allocUnsafe; a small minimum (a pong is 24 bytes) packs more batches per pool slab,
+ * and the previous batch's size still sizes a pipelined one right the first time.
+ */
+const MIN_CAPACITY = 64;
 /** The size hint from the previous batch never pre-allocates more than this. */
 const MAX_HINT = 64 * 1024;
 

@@ -149,6 +149,17 @@ describe('Session lifecycle', () => {
     expect(conn.writes).toHaveLength(before);
     expect(host.metrics.packetsOut[PacketId.PongRes]).toBe(0);
   });
+
+  it('lets go of a batch once it is flushed (an idle session pins no pool slab)', () => {
+    const { host, conn, session } = connected();
+    const before = conn.writes.length;
+    const at = session.reserve(24, PacketId.PongRes);
+    const batch = session.out;
+    batch.fill(0xee, at, at + 24);
+    host.flusher.flushNow();
+    expect(conn.writes).toHaveLength(before + 1);
+    expect(session.out).not.toBe(batch);
+  });
 });
 
 describe('Session violations', () => {

@@ -220,6 +220,9 @@ export class Session implements FrameSink, ConnectionEvents {
   flush(): void {
     const buf = this.outbound.take();
     if (buf === null) return;
+    // Drop our view of the batch: the socket owns it now, and an idle session holding it
+    // would pin its slab of Node's Buffer pool (8 KiB per ~30 idle sessions).
+    this.out = DISCARD;
     const m = this.host.metrics;
     m.socketWrites++;
     m.bytesSent += buf.length;

@@ -33,22 +33,34 @@ export interface TcpTransportOptions {
 
 /** A TCP (or TLS: a TLSSocket is a net.Socket) connection; see {@link Connection}. */
 export class TcpConnection implements Connection {
-  readonly remoteAddress: string;
   /** @internal read by the module-level socket handlers. */
   events: ConnectionEvents | null = null;
   /** @internal the error reported before `close`, if any. */
   lastError: Error | null = null;
   private readonly socket: Socket;
+  /** `ip:port`, built on first use (see {@link remoteAddress}). */
+  private peer: string | null = null;
 
   constructor(socket: Socket) {
     this.socket = socket;
-    this.remoteAddress = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
     socket.setNoDelay(true);
     (socket as TaggedSocket)[kConnection] = this;
     // An 'error' listener must exist from the first moment: without one, a
     // reset before `attach` would throw into the event loop.
     socket.on('error', socketOnError);
     socket.on('close', socketOnClose);
+  }
+
+  /**
+   * `ip:port` of the peer, read when first asked for and then kept. Not read
+   * in the constructor: `socket.remoteAddress` is a `getpeername` syscall and
+   * a string per connection, and only debug logs and the DB session log use
+   * it (docs/performance.md, "Server changes"). Asked for only after the
+   * socket closed, the address may be unknown (`?:0`).
+   */
+  get remoteAddress(): string {
+    this.peer ??= `${this.socket.remoteAddress ?? '?'}:${this.socket.remotePort ?? 0}`;
+    return this.peer;
   }
 
   get writableLength(): number {

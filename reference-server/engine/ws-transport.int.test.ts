@@ -248,3 +248,23 @@ describe('WsTransport', () => {
     });
   });
 });
+
+describe('WsTransport loads ws only when it listens', () => {
+  const events = { onConnection: (c: { destroy(): void }): void => c.destroy(), onError: (): void => {} };
+
+  it('has no WebSocketServer before listen, and one after', async () => {
+    const t = new WsTransport();
+    expect(t.wss).toBeNull();
+    const bound = await t.listen('127.0.0.1', 0, events);
+    expect(bound.port).toBeGreaterThan(0);
+    expect(t.wss).not.toBeNull();
+    t.stopAccepting();
+  });
+
+  it('rejects a listen that stopAccepting overtook while ws was loading', async () => {
+    const t = new WsTransport();
+    const listening = t.listen('127.0.0.1', 0, events);
+    t.stopAccepting();
+    await expect(listening).rejects.toThrow('stopAccepting() was called before listen() completed');
+  });
+});

@@ -38,7 +38,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
-import { WebSocket, WebSocketServer } from 'ws';
+import type { WebSocket, WebSocketServer } from 'ws';
 import { DisconnectReason, HEADER_SIZE } from '../../protocol/index.ts';
 import { DEFAULT_LIMITS } from './config.ts';
 import { TransportConfigError, type ConfigIssue } from './errors.ts';
@@ -93,6 +93,8 @@ const kState = Symbol('nmt.wsTransport');
 const kPending = Symbol('nmt.wsPending');
 
 type TaggedWs = WebSocket & { [kConn]?: WsConnection };
+/** `WebSocket.OPEN`, without loading `ws` for a constant. */
+const WS_OPEN = 1;
 type TaggedSocket = Socket & { [kConn]?: WsConnection; [kPending]?: boolean; [kState]?: WsTransport };
 type TaggedServer = http.Server & { [kState]?: WsTransport };
 type TaggedReq = http.IncomingMessage & { [kState]?: WsTransport };
@@ -135,7 +137,7 @@ export class WsConnection implements Connection {
   }
 
   get writable(): boolean {
-    return this.ws.readyState === WebSocket.OPEN;
+    return this.ws.readyState === WS_OPEN;
   }
 
   attach(events: ConnectionEvents): void {
@@ -145,7 +147,7 @@ export class WsConnection implements Connection {
   }
 
   write(buf: Buffer): boolean {
-    if (this.ws.readyState !== WebSocket.OPEN) return false;
+    if (this.ws.readyState !== WS_OPEN) return false;
     this.ws.send(buf);
     return this.ws.bufferedAmount < this.socket.writableHighWaterMark;
   }
@@ -168,7 +170,7 @@ export class WsConnection implements Connection {
 
   /** Close frame 1000 after what is queued (the DisconnectNotice says why). */
   end(): void {
-    if (this.ws.readyState === WebSocket.OPEN) this.ws.close(1000);
+    if (this.ws.readyState === WS_OPEN) this.ws.close(1000);
   }
 
   destroy(): void {
@@ -233,8 +235,12 @@ export class WsTransport implements Transport {
   readonly upgradeFailures = new Float64Array(UPGRADE_FAILURES.length);
   /** @internal */
   events: TransportEvents | null = null;
-  /** @internal */
-  readonly wss: WebSocketServer;
+  /**
+   * @internal Created by `listen`: `ws` is imported only when a WebSocket
+   * transport starts, so a TCP-only server never loads it (~6 MB of resident
+   * memory, docs/performance.md "Memory").
+   */
+  wss: WebSocketServer | null = null;
   private readonly backlog: number;
   private server: TaggedServer | null = null;
 
@@ -265,15 +271,6 @@ export class WsTransport implements Transport {
     this.upgradeTimeoutMs = upgradeTimeoutMs;
     this.maxPendingUpgrades = maxPendingUpgrades;
     this.backlog = options.backlog ?? 511;
-    this.wss = new WebSocketServer({
-      noServer: true,
-      maxPayload: maxMessageBytes,
-      perMessageDeflate: false,
-      clientTracking: false,
-      autoPong: false,
-    });
-    (this.wss as WebSocketServer & { [kState]?: WsTransport })[kState] = this;
-    this.wss.on('wsClientError', wssOnClientError);
   }
 
   /** @internal Counts a failed upgrade. */
@@ -304,6 +301,29 @@ export class WsTransport implements Transport {
     server.on('timeout', serverOnTimeout);
     server.on('clientError', serverOnClientError);
     this.server = server;
+    const loaded = import('ws').catch((err: unknown) => {
+      if (this.server === server) this.server = null;
+      throw err;
+    });
+    return loaded.then(({ WebSocketServer: Wss }) => {
+      if (this.server !== server) throw new Error('stopAccepting() was called before listen() completed');
+      if (this.wss === null) {
+        const wss: WebSocketServer & { [kState]?: WsTransport } = new Wss({
+          noServer: true,
+          maxPayload: this.maxMessageBytes,
+          perMessageDeflate: false,
+          clientTracking: false,
+          autoPong: false,
+        });
+        wss[kState] = this;
+        wss.on('wsClientError', wssOnClientError);
+        this.wss = wss;
+      }
+      return this.bind(server, host, port, events);
+    });
+  }
+
+  private bind(server: TaggedServer, host: string, port: number, events: TransportEvents): Promise<BoundAddress> {
     return new Promise<BoundAddress>((resolve, reject) => {
       const onListenError = (err: Error): void => {
         this.server = null;
@@ -410,7 +430,7 @@ function serverOnUpgrade(this: TaggedServer, req: TaggedReq, socket: TaggedSocke
     return;
   }
   req[kState] = t;
-  t.wss.handleUpgrade(req, socket, head, onUpgraded);
+  t.wss!.handleUpgrade(req, socket, head, onUpgraded);
 }
 
 /** The connection stopped waiting for its upgrade (done, refused or failed): one decrement, once. */
