@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  BucketCounts,
   HISTOGRAM_HIGHEST_MICROS,
   addEncoded,
   createMergeHistogram,
@@ -98,5 +99,40 @@ describe('histogramStat / summarizeHistogram', () => {
   it('summary matches the stats', () => {
     const s = summarizeHistogram(h);
     expect(s).toMatchObject({ count: 1001, min: 0, max: 1000, p50: 500, p99: 990, 'p99.9': 999 });
+  });
+});
+
+describe('BucketCounts', () => {
+  it('adds up to exactly the histogram that recording every sample gives (encodings equal)', () => {
+    const direct = createRecordingHistogram();
+    const viaCounts = createRecordingHistogram();
+    const alsoCounts = createRecordingHistogram();
+    const counts = new BucketCounts();
+    // Bucket edges (powers of two and their neighbours), clamping, rounding, and a spread of latencies.
+    const edges = [-5, Number.NaN, 0, 0.4, 0.5, 1, 2, 3, Number.POSITIVE_INFINITY, HISTOGRAM_HIGHEST_MICROS, HISTOGRAM_HIGHEST_MICROS * 2];
+    for (let p = 1; p < 26; p++) edges.push(2 ** p - 1, 2 ** p, 2 ** p + 1);
+    let seed = 7;
+    const values = [...edges];
+    for (let i = 0; i < 50_000; i++) {
+      seed = (seed * 1_103_515_245 + 12_345) & 0x7fffffff;
+      values.push(Math.exp((seed / 0x7fffffff) * 18) - 1);
+    }
+    for (const round of [0, 1]) {
+      for (const v of values) {
+        recordMicros(direct, v + round);
+        counts.record(v + round);
+      }
+      expect(counts.empty).toBe(false);
+      counts.flushInto(viaCounts, alsoCounts);
+      expect(counts.empty).toBe(true);
+      expect(encodeHistogram(viaCounts)).toBe(encodeHistogram(direct));
+      expect(encodeHistogram(alsoCounts)).toBe(encodeHistogram(direct));
+    }
+    // A flush with nothing counted adds nothing.
+    counts.flushInto(viaCounts);
+    expect(viaCounts.totalCount).toBe(direct.totalCount);
+    direct.destroy();
+    viaCounts.destroy();
+    alsoCounts.destroy();
   });
 });

@@ -1,9 +1,11 @@
 /**
  * Histogram recording as the harness does it: one `recordMicros` per
- * latency sample on the hot path, the whole `responseReceived` of a worker
- * (counters + corrected and uncorrected histograms: one record when the two
- * are equal, as in closed models, two otherwise), and the once-a-second
- * cold path (a worker's delta encoded, the coordinator's merge).
+ * latency sample (WebAssembly) and one `BucketCounts.record` (plain
+ * JavaScript, what responses use), the whole `responseReceived` of a worker
+ * (counters + corrected and uncorrected counts: one record when the two are
+ * equal, as in closed models, two otherwise), and the once-a-second cold
+ * path (a worker's delta: counts added into the histograms and encoded; the
+ * coordinator's merge).
  *
  *   npm run bench:micro -- --filter recording
  *
@@ -12,7 +14,7 @@
  * build records fastest: histogram.bench.ts.)
  */
 import { MetricsAggregator } from './aggregator.ts';
-import { createRecordingHistogram, recordMicros } from './histogram.ts';
+import { BucketCounts, createRecordingHistogram, recordMicros } from './histogram.ts';
 import { WorkerRecorder } from './worker-recorder.ts';
 
 /** One benchmark case: `fn` performs `ops` operations. */
@@ -44,6 +46,10 @@ export function recordingCases(): MicroCase[] {
   const deltaRecorder = new WorkerRecorder(0);
   const deltaPing = deltaRecorder.requestIndex('PingReq');
   let second = 0;
+  const openRecorder = new WorkerRecorder(0);
+  const openPing = openRecorder.requestIndex('PingReq');
+  let openSecond = 0;
+  const counts = new BucketCounts();
   const aggregator = new MetricsAggregator({ workers: 1, phaseNames: ['p'] });
   const source = new WorkerRecorder(0);
   const sourcePing = source.requestIndex('PingReq');
@@ -56,6 +62,14 @@ export function recordingCases(): MicroCase[] {
       ops: 1000,
       fn: () => {
         for (let i = 0; i < 1000; i++) recordMicros(h, values[at++ & 0xffff]!);
+      },
+    },
+    {
+      name: 'BucketCounts.record (what responses use)',
+      ops: 1000,
+      fn: () => {
+        for (let i = 0; i < 1000; i++) counts.record(values[at++ & 0xffff]!);
+        if ((at & 0xfffff) < 1000) counts.flushInto(h); // keep the counts far from 2^32
       },
     },
     {
@@ -88,6 +102,18 @@ export function recordingCases(): MicroCase[] {
         }
         deltaRecorder.takeDelta(second * 1000, second * 1000 + 1000, second, true, null);
         second++;
+      },
+    },
+    {
+      name: 'worker second, open model: 10k sample pairs recorded + delta encoded (per sample)',
+      ops: 10_000,
+      fn: () => {
+        for (let i = 0; i < 10_000; i++) {
+          const v = values[i]!;
+          openRecorder.responseReceived(openPing, v + 100, v, 24);
+        }
+        openRecorder.takeDelta(openSecond * 1000, openSecond * 1000 + 1000, openSecond, true, null);
+        openSecond++;
       },
     },
     {

@@ -7,17 +7,20 @@
  *
  *   sent[r] responses[r] bytesOut[r] bytesIn[r]      plain number arrays
  *   reqErrors[r * K + kind]                          K = ERROR_KINDS.length
- *   latency[r] latencyUncorrected[r] latencySame[r]  HDR histograms (µs)
+ *   latency[r] latencyUncorrected[r]                 HDR histograms (µs), encoded per delta
+ *   counts[r] countsUncorrected[r] countsSame[r]     BucketCounts: the responses' samples
  *
- * A response whose corrected and uncorrected latencies are the same value
- * (every closed-model response) is recorded once, into latencySame[r];
- * only differing pairs go into both latency[r] and latencyUncorrected[r].
- * takeDelta adds latencySame[r] into both before encoding: HDR addition is
- * exact, so the deltas are the same as recording every value twice, for one
- * histogram record per response instead of two (and one addition per second).
+ * Response latencies are counted in plain JavaScript ({@link BucketCounts},
+ * the histograms' own bucket layout) and added into the histograms when
+ * takeDelta encodes them: no call into WebAssembly per response. A response
+ * whose corrected and uncorrected latencies are the same value (every
+ * closed-model response) is counted once, in countsSame[r], which takeDelta
+ * adds into both histograms; differing pairs (open models) go into counts[r]
+ * and countsUncorrected[r]. Both steps are exact, so the deltas are byte for
+ * byte those of recording every value twice (`worker-recorder.test.ts`).
  *
- * Hot-path methods only index arrays and call `recordValue`: no allocation,
- * no I/O. Arrays grow only in `requestIndex`, which executors call at setup.
+ * Hot-path methods only index arrays: no allocation, no I/O. Arrays grow
+ * only in `requestIndex`, which executors call at setup.
  */
 import type { ErrorKind, MetricsRecorder } from './recorder.ts';
 import {
@@ -29,7 +32,7 @@ import {
   type RequestDelta,
   type SelfSample,
 } from './delta.ts';
-import { createRecordingHistogram, encodeHistogram, recordMicros, type Histogram } from './histogram.ts';
+import { BucketCounts, createRecordingHistogram, encodeHistogram, recordMicros, type Histogram } from './histogram.ts';
 
 const K = ERROR_KINDS.length;
 
@@ -57,8 +60,11 @@ export class WorkerRecorder implements MetricsRecorder {
   private readonly reqErrors: number[] = [];
   private readonly latency: Histogram[] = [];
   private readonly latencyUncorrected: Histogram[] = [];
-  /** Samples whose corrected and uncorrected values are equal, recorded once (see the module comment). */
-  private readonly latencySame: Histogram[] = [];
+  /** Response samples since the last delta (see the module comment). */
+  private readonly counts: BucketCounts[] = [];
+  private readonly countsUncorrected: BucketCounts[] = [];
+  /** Samples whose corrected and uncorrected values are equal, counted once. */
+  private readonly countsSame: BucketCounts[] = [];
 
   private readonly errors = new Array<number>(K).fill(0);
   private totalBytesIn = 0;
@@ -107,7 +113,9 @@ export class WorkerRecorder implements MetricsRecorder {
     for (let k = 0; k < K; k++) this.reqErrors.push(0);
     this.latency.push(createRecordingHistogram());
     this.latencyUncorrected.push(createRecordingHistogram());
-    this.latencySame.push(createRecordingHistogram());
+    this.counts.push(new BucketCounts());
+    this.countsUncorrected.push(new BucketCounts());
+    this.countsSame.push(new BucketCounts());
     return i;
   }
 
@@ -122,11 +130,11 @@ export class WorkerRecorder implements MetricsRecorder {
     this.reqBytesIn[request]! += bytes;
     this.totalBytesIn += bytes;
     if (correctedMicros === uncorrectedMicros) {
-      recordMicros(this.latencySame[request]!, correctedMicros);
+      this.countsSame[request]!.record(correctedMicros);
       return;
     }
-    recordMicros(this.latency[request]!, correctedMicros);
-    recordMicros(this.latencyUncorrected[request]!, uncorrectedMicros);
+    this.counts[request]!.record(correctedMicros);
+    this.countsUncorrected[request]!.record(uncorrectedMicros);
   }
 
   bytesIn(bytes: number): void {
@@ -192,12 +200,12 @@ export class WorkerRecorder implements MetricsRecorder {
     for (let r = 0; r < this.names.length; r++) {
       const lat = this.latency[r]!;
       const latU = this.latencyUncorrected[r]!;
-      const same = this.latencySame[r]!;
-      if (same.totalCount > 0) {
-        lat.add(same);
-        latU.add(same);
-        same.reset();
-      }
+      const same = this.countsSame[r]!;
+      if (!same.empty) same.flushInto(lat, latU);
+      const counts = this.counts[r]!;
+      if (!counts.empty) counts.flushInto(lat);
+      const countsU = this.countsUncorrected[r]!;
+      if (!countsU.empty) countsU.flushInto(latU);
       let errs = 0;
       for (let k = 0; k < K; k++) errs += this.reqErrors[r * K + k]!;
       if (this.sent[r] === 0 && this.responses[r] === 0 && errs === 0 && lat.totalCount === 0) continue;
@@ -267,7 +275,6 @@ export class WorkerRecorder implements MetricsRecorder {
   dispose(): void {
     for (const h of this.latency) h.destroy();
     for (const h of this.latencyUncorrected) h.destroy();
-    for (const h of this.latencySame) h.destroy();
     this.connectTime.destroy();
     this.handshakeTime.destroy();
     this.tlsTime.destroy();

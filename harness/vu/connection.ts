@@ -17,11 +17,12 @@
  *   (net's `onread`): no Buffer and no stream 'data' event per read. Safe
  *   because a read is delivered and decoded synchronously; the decoder
  *   copies the tail of a split frame before the buffer is reused.
- * - Outbound packets go into an {@link OutboundBatch}; the first packet of
- *   a turn registers a flush at the end of the socket read being handled
- *   (clock.ts `flushAtReadEnd`) or, outside a read, queues a
- *   `process.nextTick` flush — so a turn costs one `socket.write` however
- *   many packets it produced.
+ * - Outbound packets go into an {@link OutboundBatch} and are written as a
+ *   view of its staging buffer (no copy; see outbound-batch.ts for when the
+ *   socket keeps it); the first packet of a turn registers a flush at the
+ *   end of the socket read being handled (clock.ts `flushAtReadEnd`) or,
+ *   outside a read, queues a `process.nextTick` flush — so a turn costs one
+ *   `socket.write` however many packets it produced.
  * - `write()` returning false marks the connection blocked (counted); senders
  *   check {@link VuConnection.blocked} and wait for `onWritable`.
  * - Deadlines (connect, requests, close grace) are checked by the worker's
@@ -44,7 +45,7 @@ import { FrameDecoder, type FrameSink } from '../../protocol/decoder.ts';
 import type { ProtocolError } from '../../protocol/errors.ts';
 import { ErrorKind, type MetricsRecorder } from '../metrics/recorder.ts';
 import type { Endpoint } from '../executors/types.ts';
-import { matches, PendingTable, type ExpectSpec, type PendingRequest, type RequestOwner } from './expect.ts';
+import { matches, PendingTable, readU32, sameValue, type ExpectSpec, type PendingRequest, type RequestOwner } from './expect.ts';
 import { beginRead, endRead, now as clockNow } from './clock.ts';
 import { OutboundBatch } from './outbound-batch.ts';
 import {
@@ -108,6 +109,8 @@ type ConnSocket = Socket & { [CONN]?: VuConnection };
 /** The part of a socket the connection writes to and closes: a net/TLS Socket or a {@link WsWire}. */
 interface Wire {
   write(out: Buffer): boolean;
+  /** Bytes written but not yet taken by the kernel; > 0 after a write means the wire may still reference it. */
+  readonly writableLength: number;
   end(): unknown;
   destroy(): unknown;
   readonly destroyed: boolean;
@@ -138,6 +141,8 @@ export class VuConnection implements FrameSink, Sweepable, WireOwner {
   private readonly decoder: FrameDecoder;
   private readonly batch = new OutboundBatch();
   private flushQueued = false;
+  /** The last write was still queued when write() returned (see `flush`). */
+  private lastWriteQueued = false;
   private readonly pending = new PendingTable();
   private startedAt = 0;
   /** performance.now() when TCP connected (TLS and WebSocket transports: their handshake starts then). */
@@ -325,6 +330,16 @@ export class VuConnection implements FrameSink, Sweepable, WireOwner {
       const req = pending.at(i);
       const spec = req.spec!;
       if (spec.responseId !== id) continue;
+      const at = spec.u32MatchAt;
+      if (at >= 0 && size >= at + 4) {
+        // One u32 match field, nothing to decode (a ping's seq): compare in place. An expected
+        // value that is not a number (a template's "7") takes the general comparison.
+        const expected = req.expected[0];
+        const actual = readU32(buf, offset + at, spec.u32MatchLittleEndian);
+        if (typeof expected === 'number' ? actual !== expected : !sameValue(actual, expected)) continue;
+        this.completeResponse(i, req, size, null, buf, offset);
+        return true;
+      }
       if (spec.needsDecode && !decodeTried) {
         decodeTried = true;
         try {
@@ -335,15 +350,27 @@ export class VuConnection implements FrameSink, Sweepable, WireOwner {
         }
       }
       if (!matches(req, buf, offset, decoded)) continue;
-      pending.release(i);
-      const now = clockNow();
-      const uncorrected = Math.round((now - req.sentAt) * 1000);
-      const corrected = Math.round((now - req.intendedAt) * 1000);
-      this.env.recorder.responseReceived(req.reqIndex, corrected, uncorrected, size);
-      req.owner!.onResponse(req, buf, offset, size, decoded);
+      this.completeResponse(i, req, size, decoded, buf, offset);
       return true;
     }
     return false;
+  }
+
+  /** Releases live request `i` (= `req`), records its latencies and tells its owner. */
+  private completeResponse(
+    i: number,
+    req: PendingRequest,
+    size: number,
+    decoded: Record<string, unknown> | null,
+    buf: Buffer,
+    offset: number,
+  ): void {
+    this.pending.release(i);
+    const now = clockNow();
+    const uncorrected = Math.round((now - req.sentAt) * 1000);
+    const corrected = Math.round((now - req.intendedAt) * 1000);
+    this.env.recorder.responseReceived(req.reqIndex, corrected, uncorrected, size);
+    req.owner!.onResponse(req, buf, offset, size, decoded);
   }
 
   /**
@@ -384,11 +411,22 @@ export class VuConnection implements FrameSink, Sweepable, WireOwner {
   /** @internal Writes this turn's batch with one socket write. */
   flush(): void {
     this.flushQueued = false;
-    const out = this.batch.take();
-    if (out === null) return;
+    const batch = this.batch;
+    if (batch.size === 0) return;
     const socket = this.socket;
-    if (socket === null || this.state === CLOSED || socket.destroyed) return;
-    if (!socket.write(out) && !this.blocked) {
+    if (socket === null || this.state === CLOSED || socket.destroyed) {
+      batch.clear();
+      return;
+    }
+    // A view of the staging buffer, no copy: a write the kernel took at once is done when
+    // write() returns; one it could not keeps the view, so the staging buffer goes with it.
+    // While writes stay queued (backpressure; TLS, whose writes always complete later) the
+    // batch is copied instead, as one allocation, until a write is taken at once again.
+    const queued = this.lastWriteQueued;
+    const ok = socket.write(queued ? batch.take()! : batch.takeView()!);
+    this.lastWriteQueued = socket.writableLength > 0;
+    if (this.lastWriteQueued && !queued) batch.handOff();
+    if (!ok && !this.blocked) {
       this.blocked = true;
       this.env.stats.backpressureStalls++;
     }

@@ -6,7 +6,9 @@
  * Matching reads fixed-offset numeric fields straight from the frame view
  * through the codec's compiled `fieldReader` (no decode, no allocation — the
  * ping path matches PongRes.seq this way). Only a match on a variable-offset
- * or non-numeric field decodes the packet, once per frame.
+ * or non-numeric field decodes the packet, once per frame. The commonest
+ * case, one u32 field (a ping's `seq`), is compared in place: four byte
+ * loads against the expected number (`ExpectSpec.u32MatchAt`).
  */
 import type { Catalogue, FieldReader, PacketCodec } from '../../protocol/catalogue/index.ts';
 import type { CompiledValue } from '../scenario/templates.ts';
@@ -31,6 +33,14 @@ export interface ExpectSpec {
   readonly captureReaders: readonly (FieldReader | null)[];
   /** True when some match or capture needs the decoded packet. */
   readonly needsDecode: boolean;
+  /**
+   * Byte offset of the one match field when it is a u32 at a fixed offset and
+   * nothing needs a decode (PongRes `seq`): matching compares its four bytes
+   * in place. -1 otherwise (the general {@link matches} path).
+   */
+  readonly u32MatchAt: number;
+  /** Byte order of that u32 (from the catalogue's own reader). */
+  readonly u32MatchLittleEndian: boolean;
   readonly timeoutMs: number;
 }
 
@@ -158,6 +168,8 @@ export function compileExpect(cfg: ExpectConfig, catalogue: Catalogue, path: str
   const captureNames = Object.keys(cfg.capture);
   const captureFields = captureNames.map((n) => cfg.capture[n]!);
   const captureReaders = captureFields.map((f, i) => readerFor(codec, f, `${path}.capture.${captureNames[i]}`));
+  const needsDecode = matchReaders.includes(null) || captureReaders.includes(null);
+  const u32 = needsDecode || matchFields.length !== 1 ? null : u32Match(codec, matchFields[0]!, matchReaders[0]!);
   return {
     responseCodec: codec,
     responseId: codec.id,
@@ -167,9 +179,38 @@ export function compileExpect(cfg: ExpectConfig, catalogue: Catalogue, path: str
     captureNames,
     captureFields,
     captureReaders,
-    needsDecode: matchReaders.includes(null) || captureReaders.includes(null),
+    needsDecode,
+    u32MatchAt: u32 === null ? -1 : u32.at,
+    u32MatchLittleEndian: u32 !== null && u32.littleEndian,
     timeoutMs: cfg.timeoutMs,
   };
+}
+
+/**
+ * Offset and byte order of `field` when it is a u32 at a fixed offset, else
+ * null. The byte order is asked of the catalogue's compiled reader itself
+ * (bytes 01 02 03 04 read back as 0x04030201 = little-endian), so the
+ * in-place compare reads exactly what the reader would.
+ */
+export function u32Match(codec: PacketCodec, field: string, reader: FieldReader): { at: number; littleEndian: boolean } | null {
+  const info = codec.fields.find((f) => f.name === field);
+  if (info === undefined || info.type !== 'u32' || info.offset === null) return null;
+  const probe = Buffer.alloc(info.offset + 4);
+  probe.set([1, 2, 3, 4], info.offset);
+  const read = reader(probe, 0);
+  if (read === 0x04030201) return { at: info.offset, littleEndian: true };
+  if (read === 0x01020304) return { at: info.offset, littleEndian: false };
+  return null;
+}
+
+/**
+ * The u32 at `buf[at..at+4)` in the given byte order (the caller checked the
+ * bounds): four byte loads, no argument checks.
+ */
+export function readU32(buf: Buffer, at: number, littleEndian: boolean): number {
+  return littleEndian
+    ? buf[at]! + buf[at + 1]! * 0x100 + buf[at + 2]! * 0x10000 + buf[at + 3]! * 0x1000000
+    : buf[at + 3]! + buf[at + 2]! * 0x100 + buf[at + 1]! * 0x10000 + buf[at]! * 0x1000000;
 }
 
 /**

@@ -37,6 +37,34 @@ describe('OutboundBatch', () => {
     expect(first.readUInt32LE(12)).toBe(0); // not overwritten by the next turn
   });
 
+  it('hands out views of the staging buffer, reused per length until the staging buffer is handed off', () => {
+    const batch = new OutboundBatch();
+    batch.append(ping, { clientTime: 5, seq: 1 });
+    const first = batch.takeView()!;
+    expect(first.equals(encodePingReq({ clientTime: 5, seq: 1 }))).toBe(true);
+    expect(batch.size).toBe(0);
+    expect(batch.takeView()).toBeNull();
+    batch.append(ping, { clientTime: 6, seq: 2 });
+    const second = batch.takeView()!;
+    // Same length, same staging buffer: the same view, now holding this turn's bytes (no copy).
+    expect(second).toBe(first);
+    expect(first.readUInt32LE(12)).toBe(2);
+    // A socket kept `second`: the next turns encode elsewhere and leave its bytes alone.
+    batch.handOff();
+    batch.append(ping, { clientTime: 7, seq: 3 });
+    const third = batch.takeView()!;
+    expect(third).not.toBe(second);
+    expect(second.readUInt32LE(12)).toBe(2);
+    expect(third.readUInt32LE(12)).toBe(3);
+    // Growing the staging buffer drops the views of the old one.
+    for (let i = 0; i < 100; i++) batch.append(ping, { clientTime: i, seq: i });
+    batch.takeView();
+    batch.append(ping, { clientTime: 8, seq: 4 });
+    const fourth = batch.takeView()!;
+    expect(fourth).not.toBe(third);
+    expect(fourth.readUInt32LE(12)).toBe(4);
+  });
+
   it('batches template-written PingReqs byte for byte like the catalogue encoder', () => {
     const fast = pingTemplateCodec(ping);
     const a = new OutboundBatch();

@@ -18,7 +18,7 @@ import type { MetricsRecorder } from '../metrics/recorder.ts';
 import { compileValue, type CompiledValue } from '../scenario/templates.ts';
 import type { Step } from '../scenario/types.ts';
 import { VuError, VuErrorCode } from './errors.ts';
-import { compileExpect, readerFor, type ExpectSpec } from './expect.ts';
+import { compileExpect, readerFor, u32Match, type ExpectSpec } from './expect.ts';
 import { pingTemplateCodec } from './ping-template.ts';
 import { thinkSampler, type ThinkSampler } from './think.ts';
 
@@ -171,6 +171,7 @@ export function compileRequest(
     readerFor(ping, 'clientTime', `${path} (PingReq.clientTime)`);
     readerFor(ping, 'seq', `${path} (PingReq.seq)`);
     const seqReader = readerFor(pong, 'seq', `${path} (PongRes.seq)`);
+    const u32 = seqReader === null ? null : u32Match(pong, 'seq', seqReader);
     const expect: ExpectSpec = {
       responseCodec: pong,
       responseId: pong.id,
@@ -181,6 +182,8 @@ export function compileRequest(
       captureFields: [],
       captureReaders: [],
       needsDecode: seqReader === null,
+      u32MatchAt: u32 === null ? -1 : u32.at,
+      u32MatchLittleEndian: u32 !== null && u32.littleEndian,
       timeoutMs: step.timeoutMs,
     };
     return { op: Op.Ping, reqIndex: env.recorder.requestIndex(ping.name), codec: pingTemplateCodec(ping), expect };

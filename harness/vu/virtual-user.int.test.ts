@@ -6,11 +6,11 @@
  */
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseCatalogue } from '../../protocol/catalogue/index.ts';
 import { DisconnectReason } from '../../protocol/packet-ids.ts';
 import { createExecutor } from '../executors/index.ts';
 import { SampleRecorder, scenario, startV1Server, workerContext, type V1Server, type V1ServerOptions } from '../executors/test-support.ts';
 import type { WorkerContext } from '../executors/types.ts';
+import { blobCatalogue } from './test-env.ts';
 
 let server: V1Server | null = null;
 afterEach(async () => {
@@ -266,15 +266,7 @@ phases:
 
 describe('VU backpressure', () => {
   it('stops sending on a connection whose writes back up, and the phase still ends', async () => {
-    const catalogue = parseCatalogue(
-      [
-        'catalogue: blob',
-        'header: { endianness: little, fields: [size, id], size: { type: u16, includesHeader: true }, id: { type: u16 } }',
-        'packets:',
-        '  Blob: { id: 0x10, direction: client, fields: [ { name: text, type: string, lengthPrefix: u16 } ] }',
-      ].join('\n'),
-      { source: 'blob.yaml', baseDir: '/tmp' },
-    );
+    const catalogue = blobCatalogue();
     server = await startV1Server({ neverRead: true });
     const big = 'x'.repeat(60_000);
     const sc = scenario(`

@@ -83,6 +83,18 @@ export class WsWire {
     });
   }
 
+  /**
+   * Bytes not yet handed to the kernel (ws's queue + its socket's buffer).
+   * The connection reads it after a write, like a net socket's, to learn
+   * whether `out` may still be referenced: ws copies a message while masking
+   * it (a client masks every frame), but a frame whose random mask is all
+   * zeros is sent unmasked and unmasked frames are queued by reference, so 0
+   * here is what makes reusing `out` safe.
+   */
+  get writableLength(): number {
+    return this.ws.bufferedAmount;
+  }
+
   /** Sends `out` as one binary message; false when the connection should wait for handleDrain. */
   write(out: Buffer): boolean {
     const ws = this.ws;
