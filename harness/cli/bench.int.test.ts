@@ -16,12 +16,9 @@ import { isAlive, readResults, runBench, serverPids, writeScenario } from './tes
 const dir = mkdtempSync(join(tmpdir(), 'nmt-bench-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-// The TestServer limits each session to 10,000 packets/s by default (a RateLimited disconnect);
-// one closed-loop VU on loopback can go faster than that, so these runs switch the limit off.
 const PING = (duration: string, thresholds: string[]): string => `
 name: e2e-ping
 description: end-to-end test
-server: { options: { rateLimitPerSecond: 0 } }
 flow: [ping]
 phases:
   - { name: steady, executor: constant-vus, vus: 10, duration: ${duration} }

@@ -12,7 +12,7 @@ import { SampleRecorder, scenario, workerContext } from './test-support.ts';
 let server: RunningTestServer;
 
 beforeAll(async () => {
-  server = await startTestServer({ host: '127.0.0.1', port: 0 });
+  server = await startTestServer({ host: '127.0.0.1', port: 0, limits: { rateLimitPerSecond: 0 } });
 });
 
 afterAll(async () => {

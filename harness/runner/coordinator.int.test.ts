@@ -16,7 +16,7 @@ const dir = mkdtempSync(join(tmpdir(), 'nmt-coordinator-'));
 let server: RunningTestServer;
 
 beforeAll(async () => {
-  server = await startTestServer({ host: '127.0.0.1', port: 0, metrics: { port: 0 } });
+  server = await startTestServer({ host: '127.0.0.1', port: 0, metrics: { port: 0 }, limits: { rateLimitPerSecond: 0 } });
 });
 
 afterAll(async () => {

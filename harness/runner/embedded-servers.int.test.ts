@@ -39,6 +39,17 @@ describe('optionFlags', () => {
 });
 
 describe('startEmbeddedServers', () => {
+  it('keeps a rate limit the scenario sets', async () => {
+    const servers = await startEmbeddedServers(scenarioWith({ options: { rateLimitPerSecond: 500 } }), { projectRoot: PROJECT_ROOT });
+    try {
+      const argv = servers.servers[0]!.argv.join(' ');
+      expect(argv).toContain('--rate-limit-per-second 500');
+      expect(argv).not.toContain('--rate-limit-per-second 0');
+    } finally {
+      await servers.stop();
+    }
+  }, 60_000);
+
   it('starts TestServer processes on free ports, passes options, and stops them', async () => {
     const servers = await startEmbeddedServers(scenarioWith({ processes: 2, options: { maxSessions: 50 } }), { projectRoot: PROJECT_ROOT });
     try {
@@ -47,6 +58,8 @@ describe('startEmbeddedServers', () => {
       expect(a!.port).not.toBe(b!.port);
       expect(a!.metricsPort).toBeGreaterThan(0);
       expect(a!.argv).toEqual(expect.arrayContaining(['--max-sessions', '50', '--port', '0']));
+      // No per-session rate cap unless the scenario sets one.
+      expect(a!.argv.join(' ')).toContain('--rate-limit-per-second 0');
       expect(servers.endpoints).toEqual([
         { host: '127.0.0.1', port: a!.port },
         { host: '127.0.0.1', port: b!.port },

@@ -261,6 +261,9 @@ export async function startEmbeddedServers(scenario: Scenario, options: Embedded
       const launch = await testServerLaunch(options.projectRoot);
       const flags = optionFlags(cfg.options);
       const hasLogLevel = Object.keys(cfg.options).includes('logLevel');
+      // The load is the point of the run: no per-session packet-rate cap unless the scenario sets one
+      // (the TestServer's own default, 10,000/s, would disconnect a fast closed-loop VU as RateLimited).
+      const hasRateLimit = Object.keys(cfg.options).includes('rateLimitPerSecond');
       const args = [
         ...launch.nodeArgs,
         '--host',
@@ -272,6 +275,7 @@ export async function startEmbeddedServers(scenario: Scenario, options: Embedded
         '--ready-json',
         // The server logs JSON lines on stderr; warnings are what a run needs.
         ...(hasLogLevel ? [] : ['--log-level', 'warn']),
+        ...(hasRateLimit ? [] : ['--rate-limit-per-second', '0']),
         ...(options.extraFlags ?? []),
         ...flags,
       ];
