@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import type { Scenario } from '../scenario/types.ts';
-import { optionFlags, startEmbeddedServers } from './embedded-servers.ts';
+import { groupHasLiveProcess, optionFlags, startEmbeddedServers } from './embedded-servers.ts';
 import { PROJECT_ROOT } from './coordinator.ts';
 import { RunErrorCode } from './errors.ts';
 import { isAlive, waitFor } from '../cli/test-support.ts';
@@ -83,6 +86,29 @@ describe('startEmbeddedServers', () => {
     await servers.stop();
     expect(isAlive(s!.pid)).toBe(false);
   }, 30_000);
+
+  it('lets a wrapper command\'s children finish their cleanup after the leader exits (as stack.ts removes its data directory)', async () => {
+    const marker = join(mkdtempSync(join(tmpdir(), 'nmt-stop-')), 'cleaned');
+    // The leader exits at once on SIGTERM; its child (same process group) needs 300 ms to clean up.
+    const child = `const fs=require('fs');require('net').createServer((s)=>s.end()).listen(Number(process.argv[1]),'127.0.0.1');` +
+      `process.on('SIGTERM',()=>setTimeout(()=>{fs.writeFileSync(process.argv[2],'ok');process.exit(0)},300))`;
+    const leader = `const c=require('child_process').spawn(process.execPath,['-e',process.argv[1],process.argv[2],process.argv[3]],{stdio:'inherit'});` +
+      `process.on('SIGTERM',()=>process.exit(0))`;
+    const servers = await startEmbeddedServers(scenarioWith({ command: [process.execPath, '-e', leader, child, '{port}', marker], readyTimeoutMs: 10_000 }), {
+      projectRoot: PROJECT_ROOT,
+    });
+    await servers.stop(5000);
+    expect(existsSync(marker)).toBe(true);
+    expect(groupHasLiveProcess(servers.servers[0]!.pid)).toBe(false);
+    rmSync(dirname(marker), { recursive: true, force: true });
+  }, 30_000);
+
+  it('groupHasLiveProcess sees this process\'s own group, and not an unused one', () => {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const pgid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+    expect(groupHasLiveProcess(pgid)).toBe(true);
+    expect(groupHasLiveProcess(2 ** 22 + 12345)).toBe(false);
+  });
 
   it('stops the whole process group of a wrapper command', async () => {
     // sh starts the real server as a child, like `npx tsx server.ts`.

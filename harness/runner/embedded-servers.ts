@@ -16,6 +16,7 @@
  * after a deadline; only groups this module created are signalled.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
 import { connect } from 'node:net';
 import { dirname } from 'node:path';
 import type { Endpoint } from '../executors/types.ts';
@@ -50,6 +51,8 @@ export interface EmbeddedServerOptions {
 }
 
 const HOST = '127.0.0.1';
+/** How often a stop checks whether the rest of a server's process group has exited. */
+const GROUP_POLL_MS = 50;
 /** How often a command server's port is probed while waiting for it. */
 const PROBE_INTERVAL_MS = 100;
 
@@ -110,6 +113,7 @@ class ManagedProcess {
 
   async stop(graceMs: number): Promise<void> {
     this.stopping = true;
+    const deadline = Date.now() + graceMs;
     if (!this.exited) {
       this.signalGroup('SIGTERM');
       const timer = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), graceMs).unref());
@@ -118,14 +122,55 @@ class ManagedProcess {
         await this.exitPromise;
       }
     }
-    // Children of a wrapper command may outlive their leader.
+    // Children of a wrapper command (npx → tsx → a launcher and its servers) may outlive
+    // their leader while they shut down and clean up (stack.ts removes its temporary data
+    // directory last): give them the rest of the grace period, then kill what is left.
+    while (this.groupAlive() && Date.now() < deadline) await new Promise((r) => setTimeout(r, GROUP_POLL_MS));
     this.signalGroup('SIGKILL');
+  }
+
+  /** True while a live (not zombie) process of the group this module created exists. */
+  private groupAlive(): boolean {
+    const pid = this.child.pid;
+    return pid !== undefined && groupHasLiveProcess(pid);
   }
 
   describeExit(): string {
     if (this.spawnError !== null) return `could not be started (${this.spawnError.message})`;
     return this.exitSignal !== null ? `was killed by ${this.exitSignal}` : `exited with code ${this.exitCode}`;
   }
+}
+
+/**
+ * True while process group `pgid` has a member that is not a zombie (Linux:
+ * /proc/N/stat). A zombie only waits to be reaped by whoever adopted it; it
+ * must not hold a stop up. Elsewhere, any member (`kill(-pgid, 0)`) counts.
+ */
+export function groupHasLiveProcess(pgid: number): boolean {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    try {
+      process.kill(-pgid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+  for (const e of entries) {
+    if (e.charCodeAt(0) < 48 || e.charCodeAt(0) > 57) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${e}/stat`, 'utf8');
+    } catch {
+      continue; // exited meanwhile
+    }
+    // pid (comm) state ppid pgrp …: comm may hold spaces and parentheses, so split after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(fields[2]) === pgid && fields[0] !== 'Z' && fields[0] !== 'X') return true;
+  }
+  return false;
 }
 
 /** Running embedded servers. */
