@@ -7,25 +7,11 @@
  *                                      410µs  800µs  1.90ms  12.1ms  uncorrected
  */
 import type { HistogramSummary } from '../metrics/histogram.ts';
-import { formatValue } from '../thresholds/format.ts';
+import { formatValue, textTable } from '../thresholds/format.ts';
 import type { ResultsV1 } from '../runner/results.ts';
 import { formatCalibration } from '../calibrate/report.ts';
 
 const t = (v: number): string => formatValue(v, 'time');
-
-function table(rows: string[][], rightAlign: (col: number) => boolean): string[] {
-  const widths: number[] = [];
-  for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, [...c].length)));
-  return rows.map((r) =>
-    r
-      .map((c, i) => {
-        const pad = ' '.repeat(widths[i]! - [...c].length);
-        return rightAlign(i) ? pad + c : c + pad;
-      })
-      .join('  ')
-      .trimEnd(),
-  );
-}
 
 function latencyCells(h: HistogramSummary): string[] {
   return h.count === 0 ? ['-', '-', '-', '-'] : [t(h.p50), t(h.p90), t(h.p99), t(h.max)];
@@ -64,7 +50,7 @@ export function formatSummary(r: ResultsV1, resultsPath: string | null): string 
     rows.push(['', '', '', '', ...latencyCells(q.latencyUncorrected), 'uncorrected']);
   }
   if (o.requests.length === 0) rows.push(['(no requests)', '', '', '', '', '', '', '', '']);
-  out.push(...table(rows, (i) => i >= 1 && i <= 7));
+  out.push(...textTable(rows, (i) => i >= 1 && i <= 7));
   out.push('');
 
   const c = o.connections;
@@ -123,7 +109,7 @@ export function formatSummary(r: ResultsV1, resultsPath: string | null): string 
       `target ${x.op} ${x.targetText}`,
       x.reason ?? '',
     ]);
-    out.push(...table(trows, () => false));
+    out.push(...textTable(trows, () => false));
   }
   if (r.calibration !== undefined) {
     out.push('');

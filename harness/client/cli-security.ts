@@ -8,10 +8,9 @@
  * Every unreadable file or unusable key is one issue; all of them are
  * thrown together as one UsageError (exit code 2), like flag errors.
  */
-import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { JwtMinter } from '../security/jwt-minter.ts';
-import type { JwtAlgorithm } from '../scenario/types.ts';
+import { isKeyProblem, parseSigningKey, secretSigningKey, type SigningKey } from '../security/signing-key.ts';
 import type { ClientCliOptions } from './cli-args.ts';
 import type { ConnectOptions } from './client-options.ts';
 import { UsageError } from './errors.ts';
@@ -21,14 +20,6 @@ export interface CliSecurity {
   dial: Pick<ConnectOptions, 'transport' | 'tls' | 'wsPath'>;
   /** Token of connection `index` (0-based): the literal --token, or a JWT signed now. */
   tokenFor(index: number): string;
-}
-
-/** A signing key as the minter wants it, and the kid a JWK file may carry. */
-interface SigningKey {
-  alg: JwtAlgorithm;
-  /** PEM PKCS#8 (EdDSA, ES256) or the base64url secret (HS256). */
-  key: string;
-  kid: string | undefined;
 }
 
 /** Reads the files the flags name; throws one UsageError listing every problem. */
@@ -71,7 +62,7 @@ export function loadCliSecurity(opts: ClientCliOptions, env: NodeJS.ProcessEnv =
   const minter = new JwtMinter({
     alg: signing.alg,
     kid: kid!,
-    key: signing.key,
+    key: signing.signing,
     issuer: opts.jwtIssuer!,
     audience: opts.jwtAudience!,
     role: opts.jwtRole,
@@ -93,37 +84,17 @@ function secretFromEnv(variable: string, env: NodeJS.ProcessEnv, issues: string[
     issues.push(`--jwt-secret-env: ${variable} holds ${bytes.length} bytes; an HS256 secret must be at least 32`);
     return null;
   }
-  return { alg: 'HS256', key: bytes.toString('base64url'), kid: undefined };
+  return secretSigningKey(bytes);
 }
 
 /** A PEM PKCS#8 key or a JWK (private EC/OKP key, or an `oct` secret). */
 function keyFromText(text: string, file: string, issues: string[]): SigningKey | null {
-  const trimmed = text.trim();
-  let jwk: Record<string, unknown> | null = null;
-  try {
-    if (trimmed.startsWith('{')) jwk = JSON.parse(trimmed) as Record<string, unknown>;
-    const kid = typeof jwk?.['kid'] === 'string' ? jwk['kid'] : undefined;
-    if (jwk?.['kty'] === 'oct') return { alg: 'HS256', key: String(jwk['k']), kid };
-    const privateKey = jwk === null ? createPrivateKey(trimmed) : createPrivateKey({ key: jwk as never, format: 'jwk' });
-    const alg = algorithmOf(privateKey);
-    if (alg === null) {
-      issues.push(`--jwt-key: ${file} is a ${describeKey(privateKey)} key; use Ed25519 (EdDSA), P-256 (ES256) or an HS256 secret`);
-      return null;
-    }
-    return { alg, key: privateKey.export({ type: 'pkcs8', format: 'pem' }) as string, kid };
-  } catch (err) {
-    issues.push(`--jwt-key: ${file} is not a usable private key (PEM PKCS#8, or a JWK with "d" or kty "oct"): ${(err as Error).message}`);
-    return null;
-  }
-}
-
-function algorithmOf(key: KeyObject): JwtAlgorithm | null {
-  if (key.asymmetricKeyType === 'ed25519') return 'EdDSA';
-  if (key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1') return 'ES256';
+  const key = parseSigningKey(text);
+  if (!isKeyProblem(key)) return key;
+  issues.push(
+    key.problem === 'unsupported'
+      ? `--jwt-key: ${file} is a ${key.detail} key; use Ed25519 (EdDSA), P-256 (ES256) or an HS256 secret`
+      : `--jwt-key: ${file} is not a usable private key (PEM PKCS#8, or a JWK with "d" or kty "oct"): ${key.detail}`,
+  );
   return null;
-}
-
-function describeKey(key: KeyObject): string {
-  const curve = key.asymmetricKeyDetails?.namedCurve;
-  return curve === undefined ? String(key.asymmetricKeyType) : `${key.asymmetricKeyType} ${curve}`;
 }

@@ -6,6 +6,7 @@
  * Codes are documented in docs/client.md.
  */
 import { ConnectResult, DisconnectReason, disconnectReasonName } from '../../protocol/index.ts';
+import { TLS_HANDSHAKE_ERROR_CODE } from '../security/client-security.ts';
 
 /** Stable error codes of the client. */
 export const ClientErrorCode = {
@@ -247,8 +248,6 @@ export function socketErrorFrom(err: SystemError, endpoint: string): ClientError
   );
 }
 
-/** Socket error codes that mean the TLS handshake failed (OpenSSL verify codes, Node's ERR_TLS_/ERR_SSL_). */
-const TLS_CODE = /^(ERR_TLS_|ERR_SSL_|ERR_OSSL_|UNABLE_TO_|CERT_|DEPTH_ZERO_|SELF_SIGNED_|HOSTNAME_MISMATCH)/;
 
 /** What to check for a failed TLS handshake, by error code. */
 function tlsHint(code: string): string {
@@ -277,7 +276,7 @@ function tlsHint(code: string): string {
 /** A TLS handshake failure as NMT_CLIENT_TLS_FAILED, or null when `err` is not one. */
 export function tlsErrorFrom(err: SystemError, endpoint: string): ClientError | null {
   const errno = err.code;
-  if (errno === undefined || !TLS_CODE.test(errno)) return null;
+  if (errno === undefined || !TLS_HANDSHAKE_ERROR_CODE.test(errno)) return null;
   return new ClientError(
     ClientErrorCode.TLS_FAILED,
     `TLS handshake with ${endpoint} failed: ${err.message} (${errno}) — ${tlsHint(errno)}`,

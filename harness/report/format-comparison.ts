@@ -9,7 +9,7 @@
  *     PingReq p99   1.2ms     21ms     +1650%  worse  ✗ regression
  *   regression gate (tolerance 20%): FAILED — 1 regression: PingReq p99 +1650%
  */
-import { formatValue } from '../thresholds/format.ts';
+import { formatValue, textTable } from '../thresholds/format.ts';
 import type { Comparison, ComparisonRow, ComparedSide } from './compare.ts';
 import type { MetricValue } from './metric-set.ts';
 
@@ -34,21 +34,6 @@ export function rowVerdict(row: ComparisonRow, tolerancePercent: number | null):
   if (row.regressed) return `✗ regression (worse by more than ${tolerancePercent}%)`;
   if (!row.gated) return `${row.change} (not gated)`;
   return row.change;
-}
-
-/** Left/right aligned columns, two spaces apart. */
-export function textTable(rows: readonly (readonly string[])[], rightAlign: (col: number) => boolean): string[] {
-  const widths: number[] = [];
-  for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, [...c].length)));
-  return rows.map((r) =>
-    r
-      .map((c, i) => {
-        const pad = ' '.repeat(widths[i]! - [...c].length);
-        return rightAlign(i) ? pad + c : c + pad;
-      })
-      .join('  ')
-      .trimEnd(),
-  );
 }
 
 /** `ping · 2026-… · rev 1a2b3c4 · 1 run` */

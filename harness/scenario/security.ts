@@ -5,8 +5,8 @@
  * transport, cert with key, one key source, and what only works when the
  * harness starts the server itself (a generated signing key).
  */
-import { createPrivateKey, type JsonWebKeyInput, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { isKeyProblem, parseSigningKey } from '../security/signing-key.ts';
 import type { CheckContext } from './check-context.ts';
 import { DEFAULTS } from './defaults.ts';
 import { fileProblem, resolveFrom } from './paths.ts';
@@ -144,27 +144,19 @@ function normaliseAuth(a: Raw, where: Context, embedded: boolean, ctx: CheckCont
 
 /** The algorithm a private key file signs with (PEM PKCS#8 or a JWK); null with an issue when unusable. */
 function algOfKeyFile(file: string, ctx: CheckContext): JwtAlgorithm | null {
-  const fail = (message: string): null => {
-    ctx.issue(['auth', 'keyFile'], message);
-    return null;
-  };
-  const text = readFileSync(file, 'utf8').trim();
-  let key: KeyObject;
-  try {
-    if (text.startsWith('{')) {
-      const jwk = JSON.parse(text) as Raw;
-      if (jwk.kty === 'oct') return 'HS256';
-      if (jwk.d === undefined) return fail('is a public JWK; the harness signs tokens and needs the private key (member "d")');
-      key = createPrivateKey({ key: jwk as JsonWebKeyInput['key'], format: 'jwk' });
-    } else {
-      if (/-----BEGIN PUBLIC KEY-----/.test(text)) return fail('is a public key; the harness signs tokens and needs the private key (PEM "PRIVATE KEY")');
-      key = createPrivateKey(text);
-    }
-  } catch (err) {
-    return fail(`is not a usable private key (PEM PKCS#8 or a JWK with "d"): ${(err as Error).message}`);
-  }
-  if (key.asymmetricKeyType === 'ed25519') return 'EdDSA';
-  if (key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1') return 'ES256';
-  const curve = key.asymmetricKeyDetails?.namedCurve;
-  return fail(`holds a ${key.asymmetricKeyType ?? 'unknown'}${curve === undefined ? '' : ` ${curve}`} key; use Ed25519 (EdDSA), P-256 (ES256) or an oct JWK secret (HS256)`);
+  const text = readFileSync(file, 'utf8');
+  const key = parseSigningKey(text);
+  if (!isKeyProblem(key)) return key.alg;
+  const jwk = text.trim().startsWith('{');
+  ctx.issue(
+    ['auth', 'keyFile'],
+    key.problem === 'public'
+      ? jwk
+        ? 'is a public JWK; the harness signs tokens and needs the private key (member "d")'
+        : 'is a public key; the harness signs tokens and needs the private key (PEM "PRIVATE KEY")'
+      : key.problem === 'unsupported'
+        ? `holds a ${key.detail} key; use Ed25519 (EdDSA), P-256 (ES256) or an oct JWK secret (HS256)`
+        : `is not a usable private key (PEM PKCS#8 or a JWK with "d"): ${key.detail}`,
+  );
+  return null;
 }

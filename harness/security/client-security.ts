@@ -43,5 +43,12 @@ export interface ClientSecurity {
   auth: MintConfig | null;
 }
 
+/**
+ * Socket error codes that mean a TLS handshake failed: OpenSSL's verify codes
+ * (certificate not trusted, wrong name, expired) and Node's ERR_TLS_/ERR_SSL_
+ * (version, alert). The VUs count them as `tls`, the TestClient as NMT_CLIENT_TLS_FAILED.
+ */
+export const TLS_HANDSHAKE_ERROR_CODE = /^(ERR_TLS_|ERR_SSL_|ERR_OSSL_|UNABLE_TO_|CERT_|DEPTH_ZERO_|SELF_SIGNED_|HOSTNAME_MISMATCH)/;
+
 /** Plain TCP, no tokens: what a scenario without these blocks resolves to. */
 export const PLAIN_TCP: ClientSecurity = Object.freeze({ transport: 'tcp', tls: null, wsPath: '/', auth: null });

@@ -15,14 +15,15 @@
  * Nothing generated outlives the run: {@link PreparedSecurity.dispose}
  * deletes the directory. Private keys are written 0600 in a 0700 directory.
  */
-import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeServerCertificates } from '../../fixtures/tls/make-certs.ts';
 import { RunError, RunErrorCode } from '../runner/errors.ts';
-import type { AuthConfig, JwtAlgorithm, Scenario } from '../scenario/types.ts';
+import type { AuthConfig, Scenario } from '../scenario/types.ts';
 import { PLAIN_TCP, type ClientSecurity, type MintConfig, type TlsDialOptions } from './client-security.ts';
+import { generateSigningKey, isKeyProblem, parseSigningKey, secretSigningKey, type SigningKey } from './signing-key.ts';
 
 export interface PreparedSecurity {
   client: ClientSecurity;
@@ -32,15 +33,6 @@ export interface PreparedSecurity {
   notes: string[];
   /** Deletes what was generated. */
   dispose(): void;
-}
-
-/** A signing key in both forms: for the workers and for the server's JWKS. */
-interface ResolvedKey {
-  alg: JwtAlgorithm;
-  /** What MintConfig.key holds: PEM PKCS#8, or the base64url secret. */
-  signing: string;
-  /** The JWK the server verifies with (public half, or the oct secret). */
-  verification: Record<string, unknown>;
 }
 
 /** Resolves the scenario's transport and auth blocks; throws RunError when a key or certificate cannot be had. */
@@ -79,7 +71,7 @@ export function prepareSecurity(scenario: Scenario): PreparedSecurity {
           tls.key = readFileSync(t.key, 'utf8');
         }
         const host = scenario.target?.host ?? '127.0.0.1';
-        tls.servername = t.serverName ?? (isIpAddress(host) ? undefined : host);
+        tls.servername = t.serverName ?? (isIP(host) !== 0 ? undefined : host);
         if (tls.servername === undefined) delete tls.servername;
       }
     }
@@ -123,13 +115,13 @@ function makeCertificates(dir: string): { caCert: string; serverCert: string; se
   }
 }
 
-function resolveKey(a: AuthConfig): ResolvedKey {
+function resolveKey(a: AuthConfig): SigningKey {
   const src = a.key;
   switch (src.kind) {
     case 'generate':
-      return generateKey(a.alg);
+      return generateSigningKey(a.alg);
     case 'secret':
-      return secretKey(Buffer.from(src.secret, 'utf8'));
+      return secretSigningKey(Buffer.from(src.secret, 'utf8'));
     case 'env': {
       const value = process.env[src.variable];
       if (value === undefined || value === '') {
@@ -138,52 +130,24 @@ function resolveKey(a: AuthConfig): ResolvedKey {
       if (Buffer.byteLength(value) < 32) {
         throw new RunError(RunErrorCode.AUTH_KEY, `auth.secretEnv: ${src.variable} holds ${Buffer.byteLength(value)} bytes; an HS256 secret must be at least 32 (RFC 7518 §3.2)`);
       }
-      return secretKey(Buffer.from(value, 'utf8'));
+      return secretSigningKey(Buffer.from(value, 'utf8'));
     }
     case 'file':
       return fileKey(src.file);
   }
 }
 
-function secretKey(secret: Buffer): ResolvedKey {
-  const k = secret.toString('base64url');
-  return { alg: 'HS256', signing: k, verification: { kty: 'oct', k } };
-}
-
-function asymmetric(privateKey: KeyObject): ResolvedKey {
-  const alg: JwtAlgorithm = privateKey.asymmetricKeyType === 'ed25519' ? 'EdDSA' : 'ES256';
-  return {
-    alg,
-    signing: privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
-    verification: createPublicKey(privateKey).export({ format: 'jwk' }) as Record<string, unknown>,
-  };
-}
-
-function generateKey(alg: JwtAlgorithm): ResolvedKey {
-  if (alg === 'HS256') return secretKey(randomBytes(32));
-  if (alg === 'EdDSA') return asymmetric(generateKeyPairSync('ed25519').privateKey);
-  return asymmetric(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey);
-}
-
-function fileKey(file: string): ResolvedKey {
+function fileKey(file: string): SigningKey {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8').trim();
+    text = readFileSync(file, 'utf8');
   } catch (err) {
     throw new RunError(RunErrorCode.AUTH_KEY, `auth.keyFile: cannot read ${file}: ${(err as Error).message}`);
   }
-  try {
-    if (text.startsWith('{')) {
-      const jwk = JSON.parse(text) as Record<string, unknown>;
-      if (jwk.kty === 'oct') return secretKey(Buffer.from(String(jwk.k), 'base64url'));
-      return asymmetric(createPrivateKey({ key: jwk as never, format: 'jwk' }));
-    }
-    return asymmetric(createPrivateKey(text));
-  } catch (err) {
-    throw new RunError(RunErrorCode.AUTH_KEY, `auth.keyFile: ${file} is not a usable private key (PEM PKCS#8 or a JWK with "d"): ${(err as Error).message}`);
+  const key = parseSigningKey(text);
+  if (isKeyProblem(key)) {
+    const why = key.problem === 'unsupported' ? `a ${key.detail} key (use Ed25519, P-256 or an oct secret)` : key.detail;
+    throw new RunError(RunErrorCode.AUTH_KEY, `auth.keyFile: ${file} is not a usable private key (PEM PKCS#8 or a JWK with "d"): ${why}`);
   }
-}
-
-function isIpAddress(host: string): boolean {
-  return /^[\d.]+$/.test(host) || host.includes(':');
+  return key;
 }

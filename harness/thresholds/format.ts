@@ -68,3 +68,18 @@ export function formatQuery(query: MetricQuery): string {
   const tagText = tags.length === 0 ? '' : `{${tags.map(([k, v]) => `${k}:${v}`).join(',')}}`;
   return `${query.metric}${tagText}.${query.stat}`;
 }
+
+/** Left/right aligned columns, two spaces apart. */
+export function textTable(rows: readonly (readonly string[])[], rightAlign: (col: number) => boolean): string[] {
+  const widths: number[] = [];
+  for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, [...c].length)));
+  return rows.map((r) =>
+    r
+      .map((c, i) => {
+        const pad = ' '.repeat(widths[i]! - [...c].length);
+        return rightAlign(i) ? pad + c : c + pad;
+      })
+      .join('  ')
+      .trimEnd(),
+  );
+}

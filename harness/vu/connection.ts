@@ -57,7 +57,7 @@ import {
   type SessionPackets,
 } from './session-packets.ts';
 import type { DeadlineSweeper, Sweepable } from './sweeper.ts';
-import type { ClientSecurity } from '../security/client-security.ts';
+import { TLS_HANDSHAKE_ERROR_CODE, type ClientSecurity } from '../security/client-security.ts';
 import { WsWire, type WireOwner } from './ws-wire.ts';
 
 /** What a connection needs from its phase runtime. */
@@ -119,8 +119,6 @@ interface Wire {
 /** Largest WebSocket message accepted from the server (a turn's worth of packets). */
 const WS_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 
-/** Socket error codes that mean the TLS handshake failed (certificate, name, version, alert). */
-const TLS_ERROR = /^(ERR_TLS_|ERR_SSL_|UNABLE_TO_|CERT_|DEPTH_ZERO_|SELF_SIGNED_|HOSTNAME_MISMATCH|ERR_OSSL_)/;
 
 /** Size of the shared read buffer: one read takes at most this much (Node's own default read size). */
 const READ_BUFFER_SIZE = 64 * 1024;
@@ -453,7 +451,7 @@ export class VuConnection implements FrameSink, Sweepable, WireOwner {
   handleError(err: NodeJS.ErrnoException): void {
     this.socketErrorCode ??= err.code;
     if (this.endKind !== null || (this.state !== CONNECTING && this.state !== HANDSHAKING)) return;
-    if (err.code !== undefined && TLS_ERROR.test(err.code)) {
+    if (err.code !== undefined && TLS_HANDSHAKE_ERROR_CODE.test(err.code)) {
       this.endKind = ErrorKind.Tls;
       this.env.warn(`TLS handshake failed (${err.code}): ${err.message}; check tls.ca / tls.serverName, or the server's certificate`);
       return;
